@@ -162,8 +162,8 @@ def _database_url(
     explicit = env.get("PATCHWORK_DATABASE_URL")
     if explicit:
         return _parse_database_url(explicit, "PATCHWORK_DATABASE_URL")
-    if ini is not None and ini.has_section("database") and ini.get("database", "database", ""):
-        section = ini["database"]
+    section = ini["database"] if ini is not None and ini.has_section("database") else None
+    if section is not None and section.get("database"):
         return _mysql_url(
             host=section.get("host") or "127.0.0.1",
             user=section.get("user") or None,

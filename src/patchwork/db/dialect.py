@@ -70,3 +70,13 @@ def supports_skip_locked(session: Session) -> bool:
         return tuple(version[:2]) >= ((10, 6) if is_maria else (8, 0))
     return False
 
+
+def newest_first(session: Session, column: Any) -> Any:
+    """``column DESC`` with NULLs last on every backend.
+
+    MySQL and SQLite already sort NULL lowest; PostgreSQL sorts it highest and needs
+    ``NULLS LAST``, which MySQL does not understand.
+    """
+    if dialect_name(session) == "postgresql":
+        return column.desc().nulls_last()
+    return column.desc()

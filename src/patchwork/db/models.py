@@ -166,9 +166,7 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
     available_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    lease_token_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tokens.id", ondelete="SET NULL")
-    )
+    lease_token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id", ondelete="SET NULL"))
     lease_owner: Mapped[str | None] = mapped_column(String(255))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     progress_percent: Mapped[float | None] = mapped_column(Float)
@@ -191,9 +189,7 @@ class JobEvent(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
     event: Mapped[str] = mapped_column(String(32))
-    actor_token_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tokens.id", ondelete="SET NULL")
-    )
+    actor_token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id", ondelete="SET NULL"))
     actor_name: Mapped[str | None] = mapped_column(String(255))
     message: Mapped[str | None] = mapped_column(LongText())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

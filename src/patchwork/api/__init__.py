@@ -1,0 +1,14 @@
+"""HTTP API blueprints; handlers parse input, call one service, shape the output."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from patchwork.api import catalog, status
+from patchwork.api.errors import register_error_handlers
+
+
+def register_api(app: Flask) -> None:
+    register_error_handlers(app)
+    app.register_blueprint(catalog.bp)
+    app.register_blueprint(status.bp)

@@ -1,0 +1,155 @@
+"""The original's public read API: videos, channels, discovery and search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from patchwork.api import shapes
+from patchwork.api.errors import ApiError
+from patchwork.api.params import count_arg, page_arg, text_arg
+from patchwork.archive import channels, search, videos
+from patchwork.archive.search import BadQuery
+from patchwork.cache import remember
+from patchwork.db.types import utcnow
+from patchwork.state import app_state
+
+bp = Blueprint("catalog", __name__, url_prefix="/api")
+
+RECENT_COUNT = 6
+POPULAR_COUNT = 6
+DISCOVER_TTL = 3600
+POPULAR_TTL = 3600
+FEATURED_TTL = 86400
+VIDEO_NOT_FOUND = "Video ID does not exist"
+CHANNEL_NOT_FOUND = "Channel ID does not exist"
+
+
+@bp.get("/video/<video_id>")
+def video(video_id: str) -> dict[str, Any]:
+    found = videos.get_video(app_state().db, video_id)
+    if found is None:
+        raise ApiError(404, VIDEO_NOT_FOUND)
+    return shapes.video_summary(found)
+
+
+@bp.get("/random_video")
+def random_video() -> dict[str, Any]:
+    picked = videos.random_videos(app_state().db, 1)
+    if not picked:
+        raise ApiError(404, "The archive has no videos yet")
+    return shapes.video_summary(picked[0])
+
+
+@bp.get("/discover_videos")
+def discover_videos() -> list[dict[str, Any]]:
+    count = count_arg()
+    state = app_state()
+    return remember(
+        state.cache,
+        f"discover_videos:{count}",
+        DISCOVER_TTL,
+        lambda: shapes.video_list(videos.random_videos(state.db, count)),
+    )
+
+
+@bp.get("/discover_channels")
+def discover_channels() -> list[dict[str, Any]]:
+    count = count_arg()
+    state = app_state()
+    return remember(
+        state.cache,
+        f"discover_channels:{count}",
+        DISCOVER_TTL,
+        lambda: [shapes.discover_channel(c) for c in channels.random_channels(state.db, count)],
+    )
+
+
+@bp.get("/daily_featured_videos")
+def daily_featured_videos() -> list[dict[str, Any]]:
+    state = app_state()
+    # Keyed by the date, so tomorrow's picks never wait for yesterday's entry to expire.
+    today = utcnow().date()
+    return remember(
+        state.cache,
+        f"daily_featured:{today.isoformat()}",
+        FEATURED_TTL,
+        lambda: shapes.video_list(videos.daily_featured(state.db, today)),
+    )
+
+
+@bp.get("/recently_archived")
+def recently_archived() -> list[dict[str, Any]]:
+    return shapes.video_list(videos.recently_archived(app_state().db, RECENT_COUNT))
+
+
+@bp.get("/popular")
+def popular() -> list[dict[str, Any]]:
+    state = app_state()
+    return remember(
+        state.cache,
+        "popular",
+        POPULAR_TTL,
+        lambda: shapes.video_list(videos.popular(state.db, POPULAR_COUNT)),
+    )
+
+
+@bp.get("/channel/<channel_id>")
+def channel(channel_id: str) -> dict[str, Any]:
+    page = page_arg()
+    state = app_state()
+    found = videos.channel_videos(
+        state.db, channel_id, page=page, per_page=state.settings.results_per_page
+    )
+    if found is None:
+        raise ApiError(404, CHANNEL_NOT_FOUND)
+    return shapes.video_page(found)
+
+
+@bp.get("/channel_name")
+def channel_name() -> dict[str, Any]:
+    channel_id = text_arg("channel_id", max_length=255)
+    assert channel_id is not None
+    profile = channels.channel_profile(app_state().db, channel_id)
+    if profile is None:
+        raise ApiError(404, CHANNEL_NOT_FOUND)
+    return shapes.channel_name(profile)
+
+
+@bp.get("/search/results")
+def search_results() -> dict[str, Any]:
+    q, page = _search_args()
+    state = app_state()
+    try:
+        found = search.search_videos(
+            state.db, q, page=page, per_page=state.settings.results_per_page
+        )
+    except BadQuery as exc:
+        raise ApiError(400, str(exc)) from None
+    return shapes.video_page(found)
+
+
+@bp.get("/search/channel")
+def search_channel() -> dict[str, Any]:
+    q, page = _search_args()
+    state = app_state()
+    try:
+        found = search.search_channels(
+            state.db, q, page=page, per_page=state.settings.results_per_page_channel
+        )
+    except BadQuery as exc:
+        raise ApiError(400, str(exc)) from None
+    return shapes.channel_search_page(found)
+
+
+def _search_args() -> tuple[str, int]:
+    q = text_arg("q", max_length=search.MAX_QUERY_LENGTH)
+    assert q is not None
+    return q, page_arg()
+
+
+def is_probably_bot() -> bool:
+    """Crawlers and link previews should not inflate view counts."""
+    agent = (request.user_agent.string or "").lower()
+    return not agent or any(m in agent for m in ("bot", "crawl", "spider", "preview"))

@@ -1,0 +1,71 @@
+"""Every error leaves as JSON ``{"error": "..."}`` with the right status, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from patchwork.db import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Page not found",  # the original's text for unknown routes
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    416: "Range not satisfiable",
+    429: "Too many requests",
+    503: "Service unavailable",
+}
+
+
+class ApiError(Exception):
+    """An expected failure with a status and a message safe to show."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_response(status: int, message: str) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        message = MESSAGES.get(status) or exc.name
+        response = error_response(status, message)
+        # Keep headers Werkzeug set on purpose (Allow on 405, WWW-Authenticate on 401).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(DatabaseUnavailable)
+    @app.errorhandler(OperationalError)
+    def _database_down(exc: Exception) -> Response:
+        log.error("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+        response = error_response(503, "Database unavailable")
+        response.headers["Retry-After"] = "30"
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return error_response(500, "Internal server error")

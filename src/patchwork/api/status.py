@@ -1,0 +1,95 @@
+"""Status and database endpoints of the original: workers, storage, database, video data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from patchwork.api import shapes
+from patchwork.api.catalog import VIDEO_NOT_FOUND, is_probably_bot
+from patchwork.api.errors import ApiError, error_response
+from patchwork.archive import stats, videos, workers
+from patchwork.cache import remember
+from patchwork.db import DatabaseUnavailable
+from patchwork.state import app_state
+
+bp = Blueprint("status", __name__, url_prefix="/api")
+
+STATUS_TTL = 10
+STORAGE_TTL = 300
+
+
+@bp.get("/status")
+def status() -> dict[str, Any]:
+    state = app_state()
+    return remember(
+        state.cache,
+        "service_status",
+        STATUS_TTL,
+        lambda: {
+            "workers": [
+                shapes.worker_status(w)
+                for w in workers.worker_statuses(
+                    state.db, heartbeat_seconds=state.settings.heartbeat_seconds
+                )
+            ]
+        },
+    )
+
+
+@bp.get("/storage/status")
+def storage_status() -> dict[str, Any]:
+    state = app_state()
+    return remember(
+        state.cache,
+        "storage",
+        STORAGE_TTL,
+        lambda: shapes.storage_status(stats.database_storage_status(state.db)),
+    )
+
+
+@bp.get("/database/status")
+def database_status() -> Response:
+    try:
+        app_state().db.ping()
+    except DatabaseUnavailable:
+        response = error_response(503, "Database unavailable")
+        response.headers["Retry-After"] = "30"
+        return response
+    return Response("OK", mimetype="text/plain")
+
+
+@bp.get("/database/file_data/<video_id>")
+def file_data(video_id: str) -> dict[str, Any]:
+    info = videos.video_file(app_state().db, video_id)
+    if info is None:
+        raise ApiError(404, "No file is recorded for this video")
+    return {
+        "file_size": info.size_mb,
+        "file_size_units": "MB",
+        "file_type": info.extension,
+        "video_id": info.video_id,
+    }
+
+
+@bp.get("/database/video_data/<video_id>")
+def video_data(video_id: str) -> dict[str, Any]:
+    state = app_state()
+    found = videos.get_video(state.db, video_id)
+    if found is None:
+        raise ApiError(404, VIDEO_NOT_FOUND)
+    if request.method == "GET" and not is_probably_bot():
+        videos.count_view(state.db, video_id)
+    info = videos.video_file(state.db, video_id)
+    return {
+        "channel": found.channel_name,
+        "channel_id": found.channel_id,
+        "description": found.description,
+        "file_ext": info.extension if info else None,
+        "file_size": info.size_mb if info else 0,
+        "file_size_units": "MB",
+        "title": found.title,
+        "upload_date": shapes.iso_date(found.upload_date),
+        "video_id": found.video_id,
+    }

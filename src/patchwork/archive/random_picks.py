@@ -1,0 +1,48 @@
+"""Random rows without ``ORDER BY RAND()`` (which scans the whole table).
+
+A random id between the smallest and largest is drawn and the first row at or after it is
+taken: one index seek per pick. Gaps left by deleted rows make picks slightly uneven, which
+is fine for "discover" strips.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+M = TypeVar("M")
+
+
+def pick_random(
+    session: Session,
+    model: type[M],
+    count: int,
+    *,
+    rng: random.Random | None = None,
+) -> list[M]:
+    """Up to ``count`` distinct random rows of ``model`` (which must have an integer ``id``)."""
+    rng = rng or random.Random()
+    id_column: InstrumentedAttribute[Any] = model.id  # type: ignore[attr-defined]
+    low, high, total = session.execute(
+        select(func.min(id_column), func.max(id_column), func.count())
+    ).one()
+    if not total or count <= 0:
+        return []
+    if total <= count:
+        rows = list(session.scalars(select(model).order_by(id_column)).all())
+        rng.shuffle(rows)
+        return rows
+    picked: dict[int, M] = {}
+    attempts = 0
+    while len(picked) < count and attempts < count * 8:
+        attempts += 1
+        start = rng.randint(low, high)
+        row = session.scalars(
+            select(model).where(id_column >= start).order_by(id_column).limit(1)
+        ).first()
+        if row is not None:
+            picked.setdefault(row.id, row)  # type: ignore[attr-defined]
+    return list(picked.values())

@@ -1,0 +1,23 @@
+"""The ``patchwork`` command."""
+
+from __future__ import annotations
+
+import click
+
+from patchwork.cli import database, importer, serve, tokens
+
+
+@click.group()
+@click.version_option(package_name="patchwork")
+def cli() -> None:
+    """Patchwork: a self-hosted archive of online videos."""
+
+
+cli.add_command(serve.serve)
+cli.add_command(database.db)
+cli.add_command(importer.import_command)
+cli.add_command(tokens.tokens)
+
+
+def main() -> None:
+    cli(prog_name="patchwork")

@@ -1,0 +1,63 @@
+"""``patchwork serve``: gunicorn in production, Flask's reloader with ``--dev``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from patchwork.app import create_app
+from patchwork.cli.context import database_or_exit, settings_or_exit
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self._app = app
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self._app
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads",
+    default=16,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Threads per worker process; slow video downloads each hold one.",
+)
+@click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
+def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
+    """Serve the archive over HTTP."""
+    settings = settings_or_exit()
+    database_or_exit(settings).dispose()
+    app = create_app(settings)
+    if dev:
+        app.run(host=host, port=port, debug=True, use_reloader=True)
+        return
+    click.echo(f"Serving on http://{host}:{port} ({settings.redacted_database_url()})", err=True)
+    # Threaded workers: a viewer streaming a video for minutes holds a thread, not a process,
+    # so API requests keep being answered while many clients stream.
+    _Gunicorn(
+        app,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": threads,
+            "timeout": 120,
+            "graceful_timeout": 30,
+            "accesslog": "-",
+        },
+    ).run()

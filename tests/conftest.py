@@ -1,0 +1,144 @@
+"""Shared fixtures: every database test runs on SQLite, and on MariaDB and PostgreSQL when
+``PATCHWORK_TEST_MYSQL_URL`` / ``PATCHWORK_TEST_POSTGRES_URL`` are set.
+
+Each backend gets one scratch database per test session (per xdist worker), migrated once;
+every test then starts from empty tables and a fresh app.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from patchwork.app import create_app
+from patchwork.config import Settings
+from patchwork.db import Database
+from patchwork.db.migrate import upgrade
+from patchwork.db.models import Base
+from patchwork.state import app_state
+
+BACKEND_ENV = {
+    "mysql": "PATCHWORK_TEST_MYSQL_URL",
+    "postgresql": "PATCHWORK_TEST_POSTGRES_URL",
+}
+
+
+def _worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _server_url(base: str, backend: str) -> str:
+    url = make_url(base)
+    return url.set(database="mysql" if backend == "mysql" else "postgres").render_as_string(
+        hide_password=False
+    )
+
+
+def _create_scratch_database(backend: str, base_url: str) -> str:
+    """A fresh, empty database on the server ``base_url`` points at; returns its URL."""
+    name = f"patchwork_test_{_worker_suffix()}"
+    server = create_engine(_server_url(base_url, backend), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            if backend == "mysql":
+                connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+                connection.execute(
+                    text(
+                        f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                    )
+                )
+            else:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8'"))
+    except Exception as exc:  # pragma: no cover - CI must fail loudly, never skip
+        pytest.fail(f"{BACKEND_ENV[backend]} is set but its server is unreachable: {exc}")
+    finally:
+        server.dispose()
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _backends() -> list[str]:
+    return ["sqlite"] + [b for b, env in BACKEND_ENV.items() if os.environ.get(env)]
+
+
+@pytest.fixture(scope="session")
+def migrated_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    urls: dict[str, str] = {}
+    for backend in _backends():
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("sqlite") / "patchwork.db"
+            url = f"sqlite:///{path}"
+        else:
+            url = _create_scratch_database(backend, os.environ[BACKEND_ENV[backend]])
+        db = Database(url)
+        upgrade(db)
+        db.dispose()
+        urls[backend] = url
+    return urls
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", _backends(), scope="session")
+
+
+@pytest.fixture
+def database_url(backend: str, migrated_urls: dict[str, str]) -> Iterator[str]:
+    url = migrated_urls[backend]
+    _empty_all_tables(url)
+    yield url
+
+
+def _empty_all_tables(url: str) -> None:
+    db = Database(url)
+    try:
+        with db.transaction() as session:
+            for table in reversed(Base.metadata.sorted_tables):
+                session.execute(table.delete())
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    instance = tmp_path / "instance"
+    return Settings(
+        instance_path=instance,
+        database_url=database_url,
+        storage_url=f"file://{instance / 'archive'}",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    app_state(app).db.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app: Flask) -> Database:
+    return app_state(app).db
+
+
+@pytest.fixture
+def cli_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
+    """Environment for running the ``patchwork`` command against the test database."""
+    return {
+        "PATCHWORK_DATABASE_URL": settings.database_url,
+        "PATCHWORK_INSTANCE_PATH": str(settings.instance_path),
+        "PATCHWORK_ENV_FILE": str(tmp_path / "no.env"),
+    }
