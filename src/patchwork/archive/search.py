@@ -28,7 +28,9 @@ class BadQuery(ValueError):
 def query_words(q: str) -> list[str]:
     if len(q) > MAX_QUERY_LENGTH:
         raise BadQuery(f"q is too long (at most {MAX_QUERY_LENGTH} characters)")
-    words = [w.lower() for w in q.split()]
+    # Control characters (NUL above all: PostgreSQL refuses it in text) are never in titles.
+    printable = "".join(c if c.isprintable() else " " for c in q)
+    words = [w.lower() for w in printable.split()]
     if len(words) > MAX_QUERY_WORDS:
         raise BadQuery(f"q has too many words (at most {MAX_QUERY_WORDS})")
     return words

@@ -1,0 +1,90 @@
+"""`patchwork serve` really serves: start it on a free port and ask it for JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_listening(server: subprocess.Popen[bytes], deadline: float) -> None:
+    """Read gunicorn's log until it says it is listening (an event, not a guess)."""
+    assert server.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(server.stdout, selectors.EVENT_READ)
+        seen = b""
+        while b"Booting worker" not in seen:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(timeout=remaining):
+                raise AssertionError(f"server did not start: {seen.decode(errors='replace')}")
+            line = server.stdout.readline()
+            if not line:
+                raise AssertionError(f"server exited: {seen.decode(errors='replace')}")
+            seen += line
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read()
+
+
+def test_serve_answers_on_an_empty_archive(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PATCHWORK_INSTANCE_PATH": str(tmp_path / "instance"),
+        "PATCHWORK_ENV_FILE": str(tmp_path / "none.env"),
+    }
+    env.pop("PATCHWORK_DATABASE_URL", None)
+    upgrade = subprocess.run(
+        [BIN / "patchwork", "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    port = _free_port()
+    server = subprocess.Popen(
+        [BIN / "patchwork", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until_listening(server, time.monotonic() + 30)
+        status, body = _get(f"http://127.0.0.1:{port}/api/recently_archived")
+        assert status == 200 and json.loads(body) == []
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_serve_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PATCHWORK_DATABASE_URL": "mysql+pymysql://x@127.0.0.1:1/db",
+        "PATCHWORK_INSTANCE_PATH": str(tmp_path),
+    }
+    run = subprocess.run(
+        [BIN / "patchwork", "serve", "--port", str(_free_port())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: PATCHWORK_DATABASE_URL: cannot reach")
+    assert "Traceback" not in run.stderr
