@@ -142,3 +142,20 @@ def cli_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
         "PATCHWORK_INSTANCE_PATH": str(settings.instance_path),
         "PATCHWORK_ENV_FILE": str(tmp_path / "no.env"),
     }
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show how many tests ran on each database, so CI output proves none was skipped."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            for backend in ("sqlite", "mysql", "postgresql"):
+                if f"[{backend}" in nodeid or f"-{backend}]" in nodeid or f"-{backend}-" in nodeid:
+                    counts.setdefault(backend, {}).setdefault(outcome, 0)
+                    counts[backend][outcome] += 1
+    if counts:
+        terminalreporter.section("tests per database")
+        for backend, by_outcome in sorted(counts.items()):
+            parts = ", ".join(f"{n} {o}" for o, n in sorted(by_outcome.items()))
+            terminalreporter.write_line(f"{backend}: {parts}")
