@@ -1,14 +1,16 @@
-"""What a running app holds: settings, database, cache. Stored on ``app.extensions``."""
+"""What a running app holds: settings, database, cache, storage. Kept on ``app.extensions``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
 from patchwork.cache import AnswerCache
 from patchwork.config import Settings
 from patchwork.db import Database
+from patchwork.storage import Storage, open_storage
 
 EXTENSION_KEY = "patchwork"
 
@@ -18,6 +20,21 @@ class AppState:
     settings: Settings
     db: Database
     cache: AnswerCache
+    _storage: Storage | None = field(default=None, repr=False)
+    _storage_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def storage(self) -> Storage:
+        """The archive's storage, opened on first use (start-up never waits on a bucket)."""
+        if self._storage is None:
+            with self._storage_lock:
+                if self._storage is None:
+                    self._storage = open_storage(
+                        self.settings.storage_url,
+                        s3_endpoint_url=self.settings.s3_endpoint_url,
+                        s3_region=self.settings.s3_region,
+                    )
+        return self._storage
 
 
 def app_state(app: Flask | None = None) -> AppState:
