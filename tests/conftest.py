@@ -24,6 +24,9 @@ from patchwork.db.migrate import upgrade
 from patchwork.db.models import Base
 from patchwork.state import app_state
 
+# moto S3 server and storage fixtures, shared by storage, media and import tests.
+pytest_plugins = ["s3_fixtures"]
+
 BACKEND_ENV = {
     "mysql": "PATCHWORK_TEST_MYSQL_URL",
     "postgresql": "PATCHWORK_TEST_POSTGRES_URL",

@@ -1,7 +1,6 @@
 """S3 test fixtures: a real moto server on loopback, reached by boto3 over HTTP.
 
-Self-contained on purpose so the fixtures can move to the top-level conftest when other
-rooms (media endpoints, worker uploads) need S3 too:
+Loaded for every test by ``pytest_plugins`` in tests/conftest.py:
 
 - ``aws_env``         session: fake credentials, no host AWS config leaking in
 - ``moto_server``     session: endpoint URL of a ThreadedMotoServer on 127.0.0.1
