@@ -80,13 +80,26 @@ SAMPLES: list[dict[str, Any]] = [
 ]
 
 
-def write_samples(folder: Path, samples: list[dict[str, Any]] | None = None) -> list[Path]:
+def video_bytes(video_id: str) -> bytes:
+    """A stand-in video file, different per id."""
+    return (video_id.encode() * 997)[: 2048 + 37 * len(video_id)]
+
+
+def write_samples(
+    folder: Path, samples: list[dict[str, Any]] | None = None, *, media: bool = True
+) -> list[Path]:
+    """Write samples as yt-dlp would; with ``media``, each gets a .webm, a .jpg and captions."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for index, sample in enumerate(samples if samples is not None else SAMPLES):
         sub = folder / ("nested" if index % 2 else "")
         sub.mkdir(exist_ok=True)
+        stem = sub / sample["id"]
         path = sub / f"{sample['id']}.info.json"
         path.write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
+        if media:
+            (sub / f"{sample['id']}.webm").write_bytes(video_bytes(sample["id"]))
+            (sub / f"{sample['id']}.jpg").write_bytes(b"\xff\xd8\xff" + sample["id"].encode())
+            Path(f"{stem}.en.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n")
         paths.append(path)
     return paths

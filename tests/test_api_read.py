@@ -10,15 +10,17 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert
+from sqlalchemy import select
 
-from archive_samples import SAMPLES, info, write_samples
+from archive_samples import SAMPLES, info, video_bytes, write_samples
 from patchwork.archive import videos
 from patchwork.cli import cli
 from patchwork.db import Database
 from patchwork.db.models import StoredFile, Worker
 from patchwork.db.types import utcnow
+from patchwork.state import app_state
 
 SUMMARY_KEYS = {"channel_id", "channel_name", "description", "title", "upload_date", "video_id"}
 BY_ID = {s["id"]: s for s in SAMPLES}
@@ -213,25 +215,30 @@ def test_channel_search(client: FlaskClient, archive: list[Any]) -> None:
     assert [c["channel_id"] for c in bili["results"]] == ["12345"]
 
 
-def test_file_and_video_data(client: FlaskClient, db: Database, archive: list[Any]) -> None:
-    with db.transaction() as session:
-        session.execute(
-            insert(StoredFile).values(
-                video_id="aaaaaaaaaa1",
-                kind="video",
-                storage_key="video/aaaaaaaaaa1.webm",
-                extension="webm",
-                size_bytes=5 * 1024 * 1024 + 1024 * 100,
-                content_type="video/webm",
-            )
-        )
-    assert client.get("/api/database/file_data/aaaaaaaaaa1").get_json() == {
-        "file_size": 5.1,
-        "file_size_units": "MB",
-        "file_type": "webm",
-        "video_id": "aaaaaaaaaa1",
-    }
-    assert client.get("/api/database/file_data/aaaaaaaaaa2").status_code == 404
+def test_file_data_reports_the_imported_file(client: FlaskClient, archive: list[Any]) -> None:
+    for sample in archive:
+        size = len(video_bytes(sample["id"]))
+        assert client.get(f"/api/database/file_data/{sample['id']}").get_json() == {
+            "file_size": round(size / 1024 / 1024, 2),
+            "file_size_units": "MB",
+            "file_type": "webm",
+            "video_id": sample["id"],
+        }
+    assert client.get("/api/database/file_data/nope").status_code == 404
+
+
+def test_video_data_is_the_stored_info_json(client: FlaskClient, archive: list[Any]) -> None:
+    sample = BY_ID["aaaaaaaaaa1"]
+    data = client.get("/api/database/video_data/aaaaaaaaaa1").get_json()
+    size_mb = round(len(video_bytes("aaaaaaaaaa1")) / 1024 / 1024, 2)
+    assert data == {**sample, "file_ext": "webm", "file_size": size_mb, "file_size_units": "MB"}
+    assert client.get("/api/database/video_data/nope").status_code == 404
+
+
+def test_video_data_falls_back_to_the_database(
+    app: Flask, client: FlaskClient, archive: list[Any]
+) -> None:
+    app_state(app).storage.delete("metadata/aaaaaaaaaa1.info.json")
     data = client.get("/api/database/video_data/aaaaaaaaaa1").get_json()
     sample = BY_ID["aaaaaaaaaa1"]
     assert data == {
@@ -239,35 +246,26 @@ def test_file_and_video_data(client: FlaskClient, db: Database, archive: list[An
         "channel_id": sample["channel_id"],
         "description": sample["description"],
         "file_ext": "webm",
-        "file_size": 5.1,
+        "file_size": round(len(video_bytes("aaaaaaaaaa1")) / 1024 / 1024, 2),
         "file_size_units": "MB",
         "title": sample["title"],
         "upload_date": "2023-01-05",
         "video_id": "aaaaaaaaaa1",
     }
-    no_file = client.get("/api/database/video_data/aaaaaaaaaa2").get_json()
-    assert no_file["file_ext"] is None and no_file["file_size"] == 0
-    assert client.get("/api/database/video_data/nope").status_code == 404
 
 
 def test_storage_status(client: FlaskClient, db: Database, archive: list[Any]) -> None:
-    with db.transaction() as session:
-        session.execute(
-            insert(StoredFile).values(
-                video_id="aaaaaaaaaa1",
-                kind="video",
-                storage_key="k",
-                extension="webm",
-                size_bytes=3 * 1024 * 1024,
-            )
-        )
     body = client.get("/api/storage/status").get_json()
+    stored_bytes = 0
+    with db.reading() as session:
+        stored_bytes = sum(session.scalars(select(StoredFile.size_bytes)))
+    assert stored_bytes > sum(len(video_bytes(s["id"])) for s in archive)
     assert body == {
         "most_recent_archived_video_date": "2024-03-10",
         "most_recent_archived_at": body["most_recent_archived_at"],
         "number_of_channels": 3,
         "number_of_files": len(archive),
-        "storage_size": 3.0,
+        "storage_size": round(stored_bytes / 1024 / 1024, 2),
         "units": "MB",
     }
 

@@ -14,7 +14,7 @@ from patchwork.db.models import Channel, Video
 
 
 def run_import(cli_env: dict[str, str], *paths: Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["import", *map(str, paths)], env=cli_env)
+    result = CliRunner().invoke(cli, ["import", "--metadata-only", *map(str, paths)], env=cli_env)
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -10,6 +10,7 @@ from patchwork.api import shapes
 from patchwork.api.catalog import VIDEO_NOT_FOUND, is_probably_bot
 from patchwork.api.errors import ApiError, error_response
 from patchwork.archive import stats, videos, workers
+from patchwork.archive.metadata import stored_info
 from patchwork.cache import remember
 from patchwork.db import DatabaseUnavailable
 from patchwork.state import app_state
@@ -82,13 +83,20 @@ def video_data(video_id: str) -> dict[str, Any]:
     if request.method == "GET" and not is_probably_bot():
         videos.count_view(state.db, video_id)
     info = videos.video_file(state.db, video_id)
+    file_fields = {
+        "file_ext": info.extension if info else None,
+        "file_size": info.size_mb if info else 0,
+        "file_size_units": "MB",
+    }
+    stored = stored_info(state.db, state.storage, video_id)
+    if stored is not None:
+        # The original answered yt-dlp's info.json verbatim plus the file fields.
+        return {**stored, **file_fields}
     return {
         "channel": found.channel_name,
         "channel_id": found.channel_id,
         "description": found.description,
-        "file_ext": info.extension if info else None,
-        "file_size": info.size_mb if info else 0,
-        "file_size_units": "MB",
+        **file_fields,
         "title": found.title,
         "upload_date": shapes.iso_date(found.upload_date),
         "video_id": found.video_id,

@@ -1,15 +1,14 @@
 """Ingest: turn yt-dlp ``.info.json`` metadata into video and channel rows.
 
-Used by ``patchwork import`` (folders of files yt-dlp left behind) and by the worker API
+Used by ``patchwork import`` (see :mod:`patchwork.archive.importer`) and by the worker API
 (metadata sent when a job completes). Re-ingesting a video updates it and never duplicates.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -42,17 +41,6 @@ class VideoMetadata:
     platform: str
     source_url: str | None
     channel_description: str | None = None
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    failed: list[tuple[Path, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
 
 
 def parse_info(info: Mapping[str, Any]) -> VideoMetadata:
@@ -184,37 +172,3 @@ def read_info_file(path: Path) -> VideoMetadata:
     except json.JSONDecodeError as exc:
         raise IngestError(f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
     return parse_info(info)
-
-
-def find_info_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Every ``*.info.json`` under the given files and folders, in a stable order."""
-    for path in paths:
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.endswith(INFO_SUFFIX):
-                        yield Path(root) / name
-        else:
-            yield path
-
-
-def import_info_files(
-    db: Database,
-    files: Iterable[Path],
-    *,
-    on_file: Callable[[Path], None] | None = None,
-) -> ImportReport:
-    """Import each file in its own transaction; a bad file is reported and skipped."""
-    report = ImportReport()
-    for path in files:
-        try:
-            if ingest_metadata(db, read_info_file(path)):
-                report.created += 1
-            else:
-                report.updated += 1
-        except IngestError as exc:
-            report.failed.append((path, str(exc)))
-        if on_file is not None:
-            on_file(path)
-    return report

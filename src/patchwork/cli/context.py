@@ -8,6 +8,7 @@ from patchwork.app import prepare_instance
 from patchwork.config import ConfigError, Settings, load_settings
 from patchwork.db import Database, DatabaseUnavailable
 from patchwork.db.migrate import is_current
+from patchwork.storage import Storage, StorageError, open_storage
 
 
 def settings_or_exit() -> Settings:
@@ -33,3 +34,17 @@ def database_or_exit(settings: Settings, *, require_current: bool = True) -> Dat
             "the database schema is not up to date: run `patchwork db upgrade` first"
         )
     return db
+
+
+def storage_or_exit(settings: Settings) -> Storage:
+    """The archive's storage, checked to be reachable."""
+    try:
+        storage = open_storage(
+            settings.storage_url,
+            s3_endpoint_url=settings.s3_endpoint_url,
+            s3_region=settings.s3_region,
+        )
+        storage.check()
+    except (ValueError, StorageError) as exc:
+        raise click.ClickException(f"PATCHWORK_STORAGE_URL: {exc}") from None
+    return storage
