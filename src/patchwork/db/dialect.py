@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -80,3 +80,39 @@ def newest_first(session: Session, column: Any) -> Any:
     if dialect_name(session) == "postgresql":
         return column.desc().nulls_last()
     return column.desc()
+
+
+def claim_lock(session: Session, stmt: Any) -> Any:
+    """Lock the rows a queue claim selects so two claimers never take the same job.
+
+    ``FOR UPDATE SKIP LOCKED`` where the database has it (claimers pass over each other's
+    rows instead of waiting), plain ``FOR UPDATE`` on older MySQL/MariaDB, and nothing on
+    SQLite, whose write transactions (``BEGIN IMMEDIATE``) already run one at a time.
+    """
+    if dialect_name(session) == "sqlite":
+        return stmt
+    return stmt.with_for_update(skip_locked=supports_skip_locked(session))
+
+
+def is_transient_conflict(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: the transaction may simply be run again."""
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        return False
+    if getattr(orig, "sqlstate", None) in ("40001", "40P01"):  # PostgreSQL
+        return True
+    args: tuple[Any, ...] = tuple(getattr(orig, "args", None) or ())
+    return bool(args) and args[0] in (1205, 1213)  # MySQL lock wait timeout, deadlock
+
+
+def serialize_on(session: Session, name: str) -> None:
+    """Make concurrent transactions that pass the same ``name`` run one after the other.
+
+    PostgreSQL takes a transaction-scoped advisory lock. SQLite needs nothing (one writer at
+    a time). MySQL/MariaDB rely on the caller's ``SELECT … FOR UPDATE`` of the matching
+    rows, whose gap locks turn a racing duplicate insert into a deadlock the caller retries.
+    """
+    if dialect_name(session) == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name}
+        )

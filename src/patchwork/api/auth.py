@@ -1,0 +1,73 @@
+"""Token authentication for the queue and worker APIs.
+
+The secret comes in ``X-AUTHENTICATION`` (the original's header) or ``Authorization: Bearer``.
+It is looked up by its SHA-256 (see :mod:`patchwork.archive.tokens`), never logged, stored or
+echoed. No token or an unknown/revoked one: 401; a live token of another role: 403. An admin
+token may do anything a queue or worker token may.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import g, request
+
+from patchwork.api.errors import ApiError
+from patchwork.archive.queue import Actor
+from patchwork.archive.tokens import Principal, authenticate
+from patchwork.state import app_state
+
+P = ParamSpec("P")
+R = TypeVar("R")
+ADMIN = "admin"
+
+
+def presented_secret() -> str | None:
+    secret = request.headers.get("X-AUTHENTICATION")
+    if secret:
+        return secret.strip()
+    scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def authorize(*roles: str) -> Principal:
+    """The request's principal if it holds one of ``roles`` (or admin); else ApiError."""
+    secret = presented_secret()
+    if secret is None:
+        raise ApiError(401, "Authentication required")
+    principal = authenticate(app_state().db, secret)
+    if principal is None:
+        raise ApiError(401, "Invalid or revoked token")
+    if principal.role != ADMIN and principal.role not in roles:
+        raise ApiError(403, f"This needs a {' or '.join(roles)} token")
+    g.principal = principal
+    return principal
+
+
+def require_role(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a view so it runs only for a token of one of ``roles`` (or admin)."""
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            authorize(*roles)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if not isinstance(principal, Principal):
+        raise ApiError(401, "Authentication required")
+    return principal
+
+
+def current_actor() -> Actor:
+    return Actor.of(current_principal())

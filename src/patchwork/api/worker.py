@@ -1,0 +1,341 @@
+"""Queue and worker API: /api/worker/* and the original's DELETE /api/storage/delete.
+
+The original's answers are kept (text ``OK`` / ``Already queued``, ``{"next_video", "mode"}``,
+204 on an empty queue); JSON callers get richer JSON. Uploads are streamed into staging
+storage chunk by chunk, hashed and counted on the way (see :mod:`patchwork.archive.job_files`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from patchwork.api.auth import current_actor, require_role
+from patchwork.api.errors import ApiError
+from patchwork.archive import completion, heartbeats, job_files, queue
+from patchwork.archive.ingest import IngestError, parse_info
+from patchwork.state import app_state
+from patchwork.storage import StorageError
+
+bp = Blueprint("worker", __name__, url_prefix="/api")
+
+MAX_JSON_BYTES = 16 * 1024 * 1024
+MAX_LIST = 1000
+QUEUE_ROLES = ("queue",)
+WORKER_ROLES = ("worker",)
+
+
+def _fields() -> Mapping[str, Any]:
+    """Form fields or a JSON object, whichever the caller sent."""
+    if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
+        raise ApiError(413, "Request body too large")
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ApiError(400, "The body must be a JSON object")
+        return body
+    return request.form
+
+
+def _text(fields: Mapping[str, Any], name: str, *, max_length: int = 4000) -> str | None:
+    value = fields.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, f"{name} must be text")
+    if len(value) > max_length:
+        raise ApiError(400, f"{name} is too long (at most {max_length} characters)")
+    return value
+
+
+def _int(fields: Mapping[str, Any], name: str, default: int) -> int:
+    value = fields.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise ApiError(400, f"{name} must be a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 10:
+        return int(value)
+    raise ApiError(400, f"{name} must be a whole number")
+
+
+def _wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def _job(job: queue.JobInfo) -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "job_id": job.id,
+        "url": job.url,
+        "target": job.target,
+        "mode": job.mode,
+        "state": job.state,
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "available_at": iso(job.available_at),
+        "lease_owner": job.lease_owner if job.state == "leased" else None,
+        "lease_expires_at": iso(job.lease_expires_at),
+        "progress": job.progress_percent,
+        "progress_message": job.progress_message,
+        "last_error": job.last_error,
+        "created_at": iso(job.created_at),
+        "finished_at": iso(job.finished_at),
+    }
+
+
+def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a queue service, turning its refusals into HTTP errors."""
+    try:
+        return fn(*args, **kwargs)
+    except queue.JobNotFound as exc:
+        raise ApiError(404, str(exc)) from None
+    except queue.JobConflict as exc:
+        raise ApiError(409, str(exc)) from None
+    except queue.InvalidRequest as exc:
+        raise ApiError(400, str(exc)) from None
+    except StorageError as exc:
+        raise ApiError(503, f"Storage unavailable: {type(exc).__name__}") from None
+
+
+def _enqueue_answer(result: queue.Enqueued) -> Response:
+    text = "OK" if result.created else "Already queued"
+    if _wants_json():
+        response = jsonify({"status": text, "created": result.created, **_job(result.job)})
+        response.status_code = 201 if result.created else 200
+        return response
+    return Response(text, mimetype="text/plain")
+
+
+@bp.post("/worker/queue")
+@require_role(*QUEUE_ROLES)
+def enqueue() -> Response:
+    fields = _fields()
+    url = _text(fields, "url", max_length=4096)
+    if url is None:
+        raise ApiError(400, "url is required")
+    mode = _int(fields, "mode", 0)
+    return _enqueue_answer(_call(queue.enqueue, app_state().db, url, mode, current_actor()))
+
+
+@bp.get("/worker/queue")
+@require_role(*QUEUE_ROLES)
+def list_queue() -> dict[str, Any]:
+    raw = request.args.get("state") or "queued,leased,failed"
+    states = [s.strip() for s in raw.split(",") if s.strip()]
+    if not states or any(s not in queue.STATES for s in states):
+        raise ApiError(400, f"state must be among {', '.join(queue.STATES)}")
+    limit = request.args.get("limit", "100")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIST:
+        raise ApiError(400, f"limit must be between 1 and {MAX_LIST}")
+    jobs = queue.list_jobs(app_state().db, states, limit=int(limit))
+    return {"jobs": [_job(j) for j in jobs]}
+
+
+@bp.delete("/worker/queue/<int:job_id>")
+@require_role(*QUEUE_ROLES)
+def cancel(job_id: int) -> dict[str, Any]:
+    return _job(_call(queue.cancel_job, app_state().db, current_actor(), job_id))
+
+
+@bp.get("/worker/jobs/<int:job_id>")
+@require_role("queue", "worker")
+def job_detail(job_id: int) -> dict[str, Any]:
+    db = app_state().db
+    found = _call(queue.get_job, db, job_id)
+    events = [
+        {
+            "event": e.event,
+            "actor": e.actor_name,
+            "actor_token_id": e.actor_token_id,
+            "message": e.message,
+            "at": e.created_at.isoformat(),
+        }
+        for e in queue.job_events(db, job_id)
+    ]
+    return {**_job(found), "events": events}
+
+
+@bp.delete("/storage/delete")
+@require_role(*WORKER_ROLES)
+def storage_delete() -> Response:
+    video_id = _text(_fields(), "videoId", max_length=4096)
+    if not video_id:
+        raise ApiError(400, "videoId is required")
+    return _enqueue_answer(_call(queue.enqueue, app_state().db, video_id, 2, current_actor()))
+
+
+@bp.get("/worker/next")
+@require_role(*WORKER_ROLES)
+def next_job() -> Response:
+    state = app_state()
+    owner = request.headers.get("X-Worker-Name") or request.args.get("worker") or None
+    job = _call(
+        queue.claim_next_job,
+        state.db,
+        current_actor(),
+        lease_seconds=state.settings.lease_seconds,
+        owner=owner,
+    )
+    if job is None:
+        return Response(status=204)
+    assert job.lease_expires_at is not None
+    return jsonify(
+        {
+            "next_video": job.url,
+            "mode": job.mode,
+            "job_id": job.id,
+            "target": job.target,
+            "attempt": job.attempts,
+            "lease_expires_at": job.lease_expires_at.isoformat(),
+        }
+    )
+
+
+@bp.post("/worker/heartbeat")
+@require_role(*WORKER_ROLES)
+def heartbeat() -> Response:
+    fields = _fields()
+    state = app_state()
+    heartbeats.record_heartbeat(
+        state.db,
+        current_actor(),
+        name=_text(fields, "name", max_length=heartbeats.MAX_NAME_LENGTH),
+        status=_text(fields, "status", max_length=heartbeats.MAX_STATUS_LENGTH),
+        lease_seconds=state.settings.lease_seconds,
+    )
+    return Response("OK", mimetype="text/plain")
+
+
+@bp.post("/worker/jobs/<int:job_id>/progress")
+@require_role(*WORKER_ROLES)
+def progress(job_id: int) -> dict[str, Any]:
+    fields = _fields()
+    percent = fields.get("percent")
+    if isinstance(percent, str) and percent.strip():
+        try:
+            percent = float(percent)
+        except ValueError:
+            raise ApiError(400, "percent must be a number") from None
+    if percent is not None and (
+        isinstance(percent, bool)
+        or not isinstance(percent, int | float)
+        or not math.isfinite(percent)
+    ):
+        raise ApiError(400, "percent must be a number")
+    state = app_state()
+    job = _call(
+        queue.report_progress,
+        state.db,
+        current_actor(),
+        job_id,
+        lease_seconds=state.settings.lease_seconds,
+        percent=float(percent) if percent is not None else None,
+        message=_text(fields, "message"),
+    )
+    return _job(job)
+
+
+@bp.put("/worker/jobs/<int:job_id>/files/<path:kind>")
+@require_role(*WORKER_ROLES)
+def upload(job_id: int, kind: str) -> tuple[dict[str, Any], int]:
+    state = app_state()
+    limit = state.settings.max_upload_bytes
+    try:
+        kind, ext = job_files.upload_name(kind, request.args.get("ext"), request.content_type)
+    except job_files.UploadError as exc:
+        raise ApiError(400, str(exc)) from None
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, f"The file is larger than the limit of {limit} bytes")
+    expected = (request.headers.get("X-Content-SHA256") or "").strip().lower() or None
+    actor = current_actor()
+    job = _call(queue.check_lease, state.db, actor, job_id)
+    key = job_files.staged_key(job.id, job.attempts, kind, ext)
+    reader = job_files.HashingReader(request.stream, limit=limit)
+    try:
+        _call(state.storage.write, key, reader, content_type=request.content_type)
+    except job_files.UploadTooLarge:
+        raise ApiError(413, f"The file is larger than the limit of {limit} bytes") from None
+    if expected is not None and not hmac.compare_digest(expected, reader.hexdigest()):
+        _call(state.storage.delete, key)
+        raise ApiError(400, "X-Content-SHA256 does not match the bytes received")
+    if kind == "video" and reader.size == 0:
+        _call(state.storage.delete, key)
+        raise ApiError(400, "The video file is empty")
+    _call(job_files.drop_other_extensions, state.storage, job.id, job.attempts, kind, key)
+    _call(
+        queue.report_progress, state.db, actor, job_id, lease_seconds=state.settings.lease_seconds
+    )
+    return {"kind": kind, "ext": ext, "size": reader.size, "sha256": reader.hexdigest()}, 201
+
+
+@bp.post("/worker/jobs/<int:job_id>/complete")
+@require_role(*WORKER_ROLES)
+def complete(job_id: int) -> dict[str, Any]:
+    state = app_state()
+    report = _completion(_fields())
+    result = _call(
+        completion.complete_job, state.db, state.storage, current_actor(), job_id, report
+    )
+    return {
+        **_job(result.job),
+        "already_done": result.already_done,
+        "video_id": result.video_id,
+        "files": [
+            {"kind": f.kind, "key": f.key, "size": f.size, "sha256": f.sha256} for f in result.files
+        ],
+    }
+
+
+def _completion(fields: Mapping[str, Any]) -> completion.Completion:
+    info = fields.get("video", fields.get("info"))
+    if info is None and "id" in fields:
+        info = fields
+    meta = None
+    if info is not None:
+        if not isinstance(info, dict):
+            raise ApiError(400, "video must be a JSON object of yt-dlp metadata")
+        try:
+            meta = parse_info(info)
+        except IngestError as exc:
+            raise ApiError(400, f"video metadata {exc}") from None
+    channel = None
+    raw_channel = fields.get("channel")
+    if isinstance(raw_channel, dict):
+        channel = completion.ChannelDetails(
+            name=_text(raw_channel, "name", max_length=1000),
+            description=_text(raw_channel, "description", max_length=100_000),
+            romanized_name=_text(raw_channel, "romanized_name", max_length=1000),
+        )
+    elif raw_channel is not None and not isinstance(raw_channel, str):
+        raise ApiError(400, "channel must be a JSON object")
+    files = fields.get("files")
+    if files is not None and (
+        not isinstance(files, list) or not all(isinstance(f, str) for f in files)
+    ):
+        raise ApiError(400, "files must be a list of uploaded kinds")
+    return completion.Completion(meta, channel, tuple(files) if files is not None else None)
+
+
+@bp.post("/worker/jobs/<int:job_id>/fail")
+@require_role(*WORKER_ROLES)
+def fail(job_id: int) -> dict[str, Any]:
+    fields = _fields()
+    retryable = fields.get("retryable", True)
+    if isinstance(retryable, str):
+        retryable = retryable.strip().lower() not in ("0", "false", "no", "")
+    if not isinstance(retryable, bool):
+        raise ApiError(400, "retryable must be true or false")
+    error = _text(fields, "error", max_length=queue.MAX_ERROR_LENGTH) or "unspecified error"
+    job = _call(
+        queue.fail_job, app_state().db, current_actor(), job_id, error=error, retryable=retryable
+    )
+    return _job(job)

@@ -1,0 +1,218 @@
+"""Files a worker uploads for a job: where they wait and where they end up.
+
+Why staging: a worker uploads before it completes, and only the completion (the video's
+metadata) says for certain which video id and channel the files belong to. So each upload
+goes to ``staging/jobs/{job_id}/{attempt}/{kind}.{ext}``; nothing there is ever served.
+Completing a job copies each staged object to its place in the archive layout (DESIGN.md
+"Storage layout"), hashing it on the way, and only then commits the video's rows. A crash
+between the copies and the commit leaves unreferenced objects, never a visible half-archived
+video; the next attempt overwrites them. The attempt number in the staging prefix keeps a
+lapsed worker's late uploads apart from those of the worker that took the job over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, cast
+
+from patchwork.storage import Storage, guess_content_type
+
+STAGING_ROOT = "staging/jobs"
+SIMPLE_KINDS = ("video", "thumbnail", "metadata", "channel-avatar", "channel-banner")
+CAPTION_LANGUAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,34}")
+EXTENSION = re.compile(r"[a-z0-9]{1,10}")
+METADATA_EXT = "info.json"
+
+CONTENT_TYPE_EXTENSIONS = {
+    "video/webm": "webm",
+    "video/mp4": "mp4",
+    "video/x-matroska": "mkv",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/png": "png",
+    "text/vtt": "vtt",
+}
+DEFAULT_EXTENSIONS = {"thumbnail": "jpg", "channel-avatar": "jpg", "channel-banner": "jpg"}
+
+
+class UploadError(ValueError):
+    """An upload's kind or extension is not acceptable."""
+
+
+class UploadTooLarge(Exception):
+    """More bytes arrived than the limit allows."""
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    kind: str  # video, thumbnail, metadata, captions/<lang>, channel-avatar, channel-banner
+    ext: str
+    key: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PlacedFile:
+    kind: str
+    ext: str
+    key: str
+    size: int
+    sha256: str
+    content_type: str
+
+
+def upload_name(kind: str, ext: str | None, content_type: str | None) -> tuple[str, str]:
+    """Check an upload's kind and pick its extension: ``(kind, ext)``."""
+    if kind.startswith("captions/"):
+        language = kind.split("/", 1)[1]
+        if not CAPTION_LANGUAGE.fullmatch(language):
+            raise UploadError("a caption language is letters, digits, '-' or '_'")
+    elif kind not in SIMPLE_KINDS:
+        raise UploadError(
+            "kind must be one of video, thumbnail, metadata, captions/<lang>, "
+            "channel-avatar, channel-banner"
+        )
+    if kind == "metadata":
+        return kind, METADATA_EXT
+    if not ext:
+        mime = (content_type or "").split(";", 1)[0].strip().lower()
+        ext = CONTENT_TYPE_EXTENSIONS.get(mime) or DEFAULT_EXTENSIONS.get(kind)
+        if ext is None and kind.startswith("captions/"):
+            ext = "vtt"
+    ext = (ext or "").lower().lstrip(".")
+    if not ext:
+        raise UploadError("say the file's extension with ?ext= (e.g. ?ext=webm)")
+    if not EXTENSION.fullmatch(ext):
+        raise UploadError("ext must be 1 to 10 lower-case letters or digits")
+    return kind, ext
+
+
+def staging_prefix(job_id: int, attempt: int | None = None) -> str:
+    base = f"{STAGING_ROOT}/{job_id}/"
+    return base if attempt is None else f"{base}{attempt}/"
+
+
+def staged_key(job_id: int, attempt: int, kind: str, ext: str) -> str:
+    return f"{staging_prefix(job_id, attempt)}{kind}.{ext}"
+
+
+def drop_other_extensions(
+    storage: Storage, job_id: int, attempt: int, kind: str, keep: str
+) -> None:
+    """A re-upload of a kind with another extension replaces the earlier one."""
+    for info in list(storage.list(f"{staging_prefix(job_id, attempt)}{kind}.")):
+        if info.key != keep and _split(info.key[len(staging_prefix(job_id, attempt)) :]):
+            storage.delete(info.key)
+
+
+def staged_files(storage: Storage, job_id: int, attempt: int) -> dict[str, StagedFile]:
+    prefix = staging_prefix(job_id, attempt)
+    found: dict[str, StagedFile] = {}
+    for info in storage.list(prefix):
+        parsed = _split(info.key[len(prefix) :])
+        if parsed is not None:
+            found[parsed[0]] = StagedFile(parsed[0], parsed[1], info.key, info.size)
+    return found
+
+
+def _split(name: str) -> tuple[str, str] | None:
+    kind, dot, ext = name.partition(".")
+    if not dot:
+        return None
+    try:
+        return upload_name(kind, ext, None)
+    except UploadError:
+        return None
+
+
+def final_key(kind: str, ext: str, video_id: str, channel_id: str) -> str:
+    if kind == "video":
+        return f"video/{video_id}.{ext}"
+    if kind == "thumbnail":
+        return f"thumbnails/{video_id}.{ext}"
+    if kind == "metadata":
+        return f"metadata/{video_id}.{METADATA_EXT}"
+    if kind.startswith("captions/"):
+        return f"captions/{video_id}/{video_id}.{kind.split('/', 1)[1]}.{ext}"
+    if kind == "channel-avatar":
+        return f"channels/{channel_id}/avatar.jpg"
+    if kind == "channel-banner":
+        return f"channels/{channel_id}/banner.jpg"
+    raise UploadError(f"unknown kind {kind!r}")
+
+
+def place(storage: Storage, staged: StagedFile, key: str) -> PlacedFile:
+    """Copy a staged object to ``key`` (atomically, streaming), hashing it on the way."""
+    content_type = guess_content_type(key)
+    reader = HashingReader(storage.iter_object(staged.key))
+    info = storage.write(key, cast("BinaryIO", reader), content_type=content_type)
+    return PlacedFile(staged.kind, staged.ext, key, info.size, reader.hexdigest(), content_type)
+
+
+def remove_video_objects(storage: Storage, video_id: str, keys: set[str]) -> int:
+    """Delete a video's objects: the recorded keys and whatever the layout puts under its id."""
+    doomed = set(keys)
+    doomed.add(f"metadata/{video_id}.{METADATA_EXT}")
+    for folder in ("video", "thumbnails"):
+        for info in storage.list(f"{folder}/{video_id}."):
+            if "." not in info.key[len(folder) + len(video_id) + 2 :]:
+                doomed.add(info.key)
+    count = storage.delete_prefix(f"captions/{video_id}/")
+    for key in sorted(doomed):
+        storage.delete(key)
+    return count + len(doomed)
+
+
+class HashingReader:
+    """A read-only binary stream over chunks that counts and hashes what passes through.
+
+    ``limit`` makes it raise :class:`UploadTooLarge` as soon as more bytes arrive, so an
+    oversized upload is stopped while streaming, whatever Content-Length claimed.
+    """
+
+    def __init__(self, source: Iterator[bytes] | BinaryIO, *, limit: int | None = None) -> None:
+        self._source = source
+        self._buffer = b""
+        self._done = False
+        self._limit = limit
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+    def _pull(self, want: int) -> bytes:
+        read = getattr(self._source, "read", None)
+        if read is not None:  # file objects are iterators too, but of lines: read them
+            data = read(want)
+            return bytes(data) if data else b""
+        return next(self._source, b"")
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = 1024 * 1024 if size is None or size < 0 else size
+        while not self._done and len(self._buffer) < want:
+            chunk = self._pull(want - len(self._buffer))
+            if not chunk:
+                self._done = True
+                break
+            self.size += len(chunk)
+            if self._limit is not None and self.size > self._limit:
+                raise UploadTooLarge(f"more than {self._limit} bytes")
+            self._hash.update(chunk)
+            self._buffer += chunk
+        if size is None or size < 0:
+            out, self._buffer = self._buffer, b""
+            if not self._done:
+                out += self.read(-1)
+            return out
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
