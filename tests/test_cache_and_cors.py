@@ -18,7 +18,7 @@ CACHED_ENDPOINTS = {
     "/api/discover_channels": "discover_channels:6",
     "/api/popular": "popular",
     "/api/status": "service_status",
-    "/api/storage/status": "storage",
+    "/api/storage/status": "storage:database",
 }
 
 

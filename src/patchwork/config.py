@@ -53,6 +53,10 @@ class Settings:
     lease_seconds: int = DEFAULT_LEASE_SECONDS
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     heartbeat_seconds: int = 60
+    cloudflare_account_id: str | None = None
+    cloudflare_api_token: str | None = None
+    cloudflare_bucket: str | None = None
+    cloudflare_api_url: str = "https://api.cloudflare.com/client/v4"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -127,6 +131,15 @@ def load_settings(
             env, ("PATCHWORK_MAX_UPLOAD_BYTES",), DEFAULT_MAX_UPLOAD_BYTES, 1, 2**50
         ),
         heartbeat_seconds=_int_setting(env, ("PATCHWORK_HEARTBEAT_SECONDS",), 60, 1, 86400),
+        # The original's config.ini kept the Cloudflare numbers in [storage].
+        cloudflare_account_id=env.get("PATCHWORK_CLOUDFLARE_ACCOUNT_ID")
+        or _ini_value(ini, "storage", "accountID"),
+        cloudflare_api_token=env.get("PATCHWORK_CLOUDFLARE_API_TOKEN")
+        or _ini_value(ini, "storage", "api_token"),
+        cloudflare_bucket=env.get("PATCHWORK_CLOUDFLARE_BUCKET")
+        or _ini_value(ini, "storage", "bucket_name"),
+        cloudflare_api_url=env.get("PATCHWORK_CLOUDFLARE_API_URL")
+        or "https://api.cloudflare.com/client/v4",
         extra={k: v for k, v in env.items() if k.startswith("PATCHWORK_")},
     )
     return settings.with_overrides(**overrides) if overrides else settings
@@ -154,6 +167,12 @@ def _read_config_ini(env: Mapping[str, str]) -> configparser.ConfigParser | None
     except configparser.Error as exc:
         raise ConfigError(f"PATCHWORK_CONFIG: cannot parse {path}: {exc.message}") from None
     return parser
+
+
+def _ini_value(ini: configparser.ConfigParser | None, section: str, key: str) -> str | None:
+    if ini is None or not ini.has_section(section):
+        return None
+    return ini[section].get(key) or None
 
 
 def _database_url(

@@ -100,5 +100,5 @@ def storage_status(status: StorageStatus) -> dict[str, Any]:
         "number_of_channels": status.number_of_channels,
         "number_of_files": status.number_of_files,
         "storage_size": status.storage_size_mb,
-        "units": "MB",
+        "units": status.units,
     }

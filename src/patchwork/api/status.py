@@ -9,8 +9,9 @@ from flask import Blueprint, Response, request
 from patchwork.api import shapes
 from patchwork.api.catalog import VIDEO_NOT_FOUND, is_probably_bot
 from patchwork.api.errors import ApiError, error_response
-from patchwork.archive import stats, videos, workers
+from patchwork.archive import videos, workers
 from patchwork.archive.metadata import stored_info
+from patchwork.archive.storage_stats import StatsContext, StatsUnavailable, load_provider
 from patchwork.cache import remember
 from patchwork.db import DatabaseUnavailable
 from patchwork.state import app_state
@@ -42,12 +43,16 @@ def status() -> dict[str, Any]:
 @bp.get("/storage/status")
 def storage_status() -> dict[str, Any]:
     state = app_state()
-    return remember(
-        state.cache,
-        "storage",
-        STORAGE_TTL,
-        lambda: shapes.storage_status(stats.database_storage_status(state.db)),
-    )
+    name = state.settings.storage_stats
+    context = StatsContext(state.settings, state.db, state.storage)
+
+    def compute() -> dict[str, Any]:
+        try:
+            return shapes.storage_status(load_provider(name)(context))
+        except StatsUnavailable as exc:
+            raise ApiError(503, f"Storage statistics unavailable: {exc}") from None
+
+    return remember(state.cache, f"storage:{name}", STORAGE_TTL, compute)
 
 
 @bp.get("/database/status")

@@ -106,3 +106,4 @@ class StorageStatus:
     storage_size_mb: float
     most_recent_upload_date: date | None
     most_recent_archived_at: datetime | None
+    units: str = "MB"
