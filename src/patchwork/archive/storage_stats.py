@@ -70,7 +70,7 @@ def none_provider(ctx: StatsContext) -> StorageStatus:
 def kv_provider(ctx: StatsContext) -> StorageStatus:
     """The original's manual numbers: kv keys video_bucket_size, _units and _count."""
     with ctx.db.reading() as session:
-        rows = dict(session.execute(select(KeyValue.key, KeyValue.value)).tuples().all())
+        rows = {key: value for key, value in session.execute(select(KeyValue.key, KeyValue.value))}
     base = database_storage_status(ctx.db)
     try:
         size = float(rows.get("video_bucket_size") or 0)
