@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from patchwork.cli import database, importer, serve, tokens
+from patchwork.cli import database, demo, importer, serve, tokens
 
 
 @click.group()
@@ -17,6 +17,7 @@ cli.add_command(serve.serve)
 cli.add_command(database.db)
 cli.add_command(importer.import_command)
 cli.add_command(tokens.tokens)
+cli.add_command(demo.demo)
 
 
 def main() -> None:
