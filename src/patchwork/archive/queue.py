@@ -8,25 +8,55 @@ next claim (attempts + 1), so no background daemon is needed. Completing and fai
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
+from patchwork.archive.job_records import (
+    SYSTEM,
+    Actor,
+    Enqueued,
+    EventInfo,
+    InvalidRequest,
+    JobAction,
+    JobConflict,
+    JobInfo,
+    JobNotFound,
+    QueueError,
+    check_lease,
+    clear_worker_job,
+    finish_job,
+    finish_state,
+    held_job,
+    mark_worker,
+    record_event,
+    release_lease,
+    retrying,
+)
 from patchwork.archive.targets import Target, TargetError, delete_target, normalise_url
-from patchwork.archive.tokens import Principal
 from patchwork.db import Database
-from patchwork.db.dialect import claim_lock, is_transient_conflict, serialize_on
+from patchwork.db.dialect import claim_lock, serialize_on
 from patchwork.db.models import Job, JobEvent, Worker
 from patchwork.db.types import utcnow
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "Enqueued",
+    "EventInfo",
+    "InvalidRequest",
+    "JobAction",
+    "JobConflict",
+    "JobInfo",
+    "JobNotFound",
+    "QueueError",
+    "check_lease",
+    "finish_job",
+    "held_job",
+    "record_event",
+    "retrying",
+]
 
 MODES = (0, 1, 2)  # archive, force re-archive, delete
 ACTIVE_STATES = ("queued", "leased")
@@ -34,124 +64,6 @@ STATES = ("queued", "leased", "done", "failed", "cancelled")
 DEFAULT_MAX_ATTEMPTS = 3
 MAX_ERROR_LENGTH = 4000
 MAX_OWNER_LENGTH = 255
-TRANSIENT_RETRIES = 8
-
-
-class QueueError(Exception):
-    """A queue operation that cannot be done; the message is safe to show."""
-
-
-class InvalidRequest(QueueError):
-    """Bad input (a URL, a mode, a value out of range)."""
-
-
-class JobNotFound(QueueError):
-    """No job has this id."""
-
-
-class JobConflict(QueueError):
-    """The job is not in a state that allows this (e.g. the caller's lease lapsed)."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts on a job, as recorded in its events."""
-
-    token_id: int | None
-    name: str
-
-    @classmethod
-    def of(cls, principal: Principal) -> Actor:
-        return cls(principal.token_id, principal.name)
-
-
-SYSTEM = Actor(None, "queue")
-
-
-@dataclass(frozen=True)
-class JobInfo:
-    id: int
-    url: str
-    target: str
-    mode: int
-    state: str
-    attempts: int
-    max_attempts: int
-    available_at: datetime
-    lease_owner: str | None
-    lease_token_id: int | None
-    lease_expires_at: datetime | None
-    progress_percent: float | None
-    progress_message: str | None
-    last_error: str | None
-    created_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None
-
-    @classmethod
-    def of(cls, job: Job) -> JobInfo:
-        return cls(
-            job.id,
-            job.url,
-            job.target,
-            job.mode,
-            job.state,
-            job.attempts,
-            job.max_attempts,
-            job.available_at,
-            job.lease_owner,
-            job.lease_token_id,
-            job.lease_expires_at,
-            job.progress_percent,
-            job.progress_message,
-            job.last_error,
-            job.created_at,
-            job.updated_at,
-            job.finished_at,
-        )
-
-
-@dataclass(frozen=True)
-class EventInfo:
-    job_id: int
-    event: str
-    actor_token_id: int | None
-    actor_name: str | None
-    message: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Enqueued:
-    job: JobInfo
-    created: bool
-
-
-def retrying(run: Callable[[], T]) -> T:
-    """Run a transaction again when the database broke a deadlock by aborting it."""
-    for attempt in range(TRANSIENT_RETRIES):
-        try:
-            return run()
-        except DBAPIError as exc:
-            if attempt == TRANSIENT_RETRIES - 1 or not is_transient_conflict(exc):
-                raise
-            log.debug("transient conflict, retrying (%d)", attempt + 1)
-    raise AssertionError("unreachable")
-
-
-def record_event(
-    session: Session, job_id: int, event: str, actor: Actor, now: datetime, message: str = ""
-) -> None:
-    session.add(
-        JobEvent(
-            job_id=job_id,
-            event=event,
-            actor_token_id=actor.token_id,
-            actor_name=actor.name[:255],
-            message=message or None,
-            created_at=now,
-        )
-    )
 
 
 def target_for(raw: str, mode: int) -> Target:
@@ -286,9 +198,9 @@ def claim_next_job(
                         now,
                         f"attempt {job.attempts} by {lapsed_owner} lapsed",
                     )
-                    _clear_worker_job(session, job.id)
+                    clear_worker_job(session, job.id)
                     if job.attempts >= job.max_attempts:
-                        _finish(
+                        finish_state(
                             session,
                             job,
                             "failed",
@@ -335,39 +247,10 @@ def claim_next_job(
                     now,
                     f"attempt {job.attempts} by {owner}, lease until {expires.isoformat()}",
                 )
-                _mark_worker(session, actor, owner, job.id)
+                mark_worker(session, actor, owner, job.id)
                 return JobInfo.of(job)
 
     return retrying(run)
-
-
-def held_job(session: Session, job_id: int, actor: Actor, now: datetime) -> Job:
-    """The job, locked, if ``actor`` holds a live lease on it; else JobNotFound/JobConflict."""
-    job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).first()
-    if job is None:
-        raise JobNotFound(f"no job {job_id}")
-    if job.state != "leased" or job.lease_token_id != actor.token_id:
-        raise JobConflict(f"job {job_id} is not leased to you (it is {job.state})")
-    assert job.lease_expires_at is not None
-    if job.lease_expires_at <= now:
-        raise JobConflict(
-            f"your lease on job {job_id} expired at {job.lease_expires_at.isoformat()}"
-        )
-    return job
-
-
-def check_lease(db: Database, actor: Actor, job_id: int, *, now: datetime | None = None) -> JobInfo:
-    """Read-only version of :func:`held_job` for a quick refusal before a long upload."""
-    now = now or utcnow()
-    with db.reading() as session:
-        job = session.get(Job, job_id)
-        if job is None:
-            raise JobNotFound(f"no job {job_id}")
-        if job.state != "leased" or job.lease_token_id != actor.token_id:
-            raise JobConflict(f"job {job_id} is not leased to you (it is {job.state})")
-        if job.lease_expires_at is None or job.lease_expires_at <= now:
-            raise JobConflict(f"your lease on job {job_id} has expired")
-        return JobInfo.of(job)
 
 
 def report_progress(
@@ -428,10 +311,10 @@ def fail_job(
         with db.transaction() as session:
             job = held_job(session, job_id, actor, now)
             job.last_error = error
-            _clear_worker_job(session, job.id)
+            clear_worker_job(session, job.id)
             if retryable and job.attempts < job.max_attempts:
                 delay = backoff(job.attempts)
-                _release(job, now)
+                release_lease(job, now)
                 job.state = "queued"
                 job.available_at = now + delay
                 record_event(
@@ -443,7 +326,7 @@ def fail_job(
                     f"attempt {job.attempts} failed, retry in {delay.seconds} s: {error}",
                 )
             else:
-                _finish(session, job, "failed", actor, now, error)
+                finish_state(session, job, "failed", actor, now, error)
             session.flush()
             return JobInfo.of(job)
 
@@ -463,8 +346,8 @@ def cancel_job(db: Database, actor: Actor, job_id: int, *, now: datetime | None 
                 return JobInfo.of(job)
             if job.state not in ACTIVE_STATES:
                 raise JobConflict(f"job {job_id} is {job.state} and cannot be cancelled")
-            _clear_worker_job(session, job.id)
-            _finish(session, job, "cancelled", actor, now, "")
+            clear_worker_job(session, job.id)
+            finish_state(session, job, "cancelled", actor, now, "")
             session.flush()
             return JobInfo.of(job)
 
@@ -502,51 +385,3 @@ def retry_job(db: Database, actor: Actor, job_id: int, *, now: datetime | None =
             return JobInfo.of(job)
 
     return retrying(run)
-
-
-def _release(job: Job, now: datetime) -> None:
-    job.lease_token_id = None
-    job.lease_expires_at = None
-    job.updated_at = now
-
-
-def _finish(
-    session: Session, job: Job, state: str, actor: Actor, now: datetime, message: str
-) -> None:
-    _release(job, now)
-    job.state = state
-    job.finished_at = now
-    if state == "failed":
-        job.last_error = message or job.last_error
-    record_event(session, job.id, {"done": "completed"}.get(state, state), actor, now, message)
-
-
-def finish_job(session: Session, job: Job, actor: Actor, now: datetime, message: str = "") -> None:
-    """Mark a held job done (used by completion inside its own transaction)."""
-    _clear_worker_job(session, job.id)
-    _finish(session, job, "done", actor, now, message)
-
-
-def _clear_worker_job(session: Session, job_id: int) -> None:
-    session.execute(
-        update(Worker)
-        .where(Worker.current_job_id == job_id)
-        .values(current_job_id=None, progress_percent=None)
-    )
-
-
-def _mark_worker(session: Session, actor: Actor, owner: str, job_id: int) -> None:
-    """Show the job on the claiming worker's status row.
-
-    The original worker's ``/next`` call names no worker, so without an exact name match
-    the token's most recently seen worker is taken to be the one asking.
-    """
-    worker = session.scalars(
-        select(Worker)
-        .where(Worker.token_id == actor.token_id)
-        .order_by((Worker.name == owner).desc(), Worker.last_seen_at.desc(), Worker.id)
-        .limit(1)
-    ).first()
-    if worker is not None:
-        worker.current_job_id = job_id
-        worker.progress_percent = None

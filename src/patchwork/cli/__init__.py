@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from patchwork.cli import database, demo, importer, serve, tokens
+from patchwork.cli import jobs as jobs_cli
 
 
 @click.group()
@@ -18,6 +19,7 @@ cli.add_command(database.db)
 cli.add_command(importer.import_command)
 cli.add_command(tokens.tokens)
 cli.add_command(demo.demo)
+cli.add_command(jobs_cli.jobs)
 
 
 def main() -> None:

@@ -1,0 +1,73 @@
+"""``patchwork jobs``: list, retry and cancel archive jobs."""
+
+from __future__ import annotations
+
+import click
+
+from patchwork.archive import queue
+from patchwork.cli.context import database_or_exit, settings_or_exit
+
+CLI_ACTOR = queue.Actor(None, "cli")
+
+
+@click.group()
+def jobs() -> None:
+    """Inspect and manage the archive queue."""
+
+
+@jobs.command("list")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(queue.STATES),
+    help="Only jobs in this state (repeatable; default: queued, leased and failed).",
+)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+def list_command(states: tuple[str, ...], limit: int) -> None:
+    """List jobs, oldest first."""
+    db = database_or_exit(settings_or_exit())
+    rows = queue.list_jobs(db, states or ("queued", "leased", "failed"), limit=limit)
+    if not rows:
+        click.echo("No jobs.")
+        return
+    click.echo(
+        f"{'id':>6}  {'state':<9} {'mode':>4} {'tries':>5}  {'owner':<16} target / last error"
+    )
+    for job in rows:
+        tries = f"{job.attempts}/{job.max_attempts}"
+        owner = (job.lease_owner or "") if job.state == "leased" else ""
+        click.echo(
+            f"{job.id:>6}  {job.state:<9} {job.mode:>4} {tries:>5}  {owner[:16]:<16} {job.target}"
+        )
+        if job.state == "failed" and job.last_error:
+            click.echo(f"{'':>6}  {'':<9} {'':>4} {'':>5}  {'':<16} ! {job.last_error[:200]}")
+
+
+@jobs.command("retry")
+@click.argument("job_ids", nargs=-1, type=int, required=True)
+def retry(job_ids: tuple[int, ...]) -> None:
+    """Put failed or cancelled jobs back in the queue with fresh attempts."""
+    _each(job_ids, queue.retry_job, "queued again")
+
+
+@jobs.command("cancel")
+@click.argument("job_ids", nargs=-1, type=int, required=True)
+def cancel(job_ids: tuple[int, ...]) -> None:
+    """Cancel queued or leased jobs."""
+    _each(job_ids, queue.cancel_job, "cancelled")
+
+
+def _each(job_ids: tuple[int, ...], action: queue.JobAction, done: str) -> None:
+    db = database_or_exit(settings_or_exit())
+    failed = False
+    for job_id in job_ids:
+        try:
+            action(db, CLI_ACTOR, job_id)
+        except queue.QueueError as exc:
+            click.echo(f"Job {job_id}: {exc}", err=True)
+            failed = True
+        else:
+            click.echo(f"Job {job_id} {done}.")
+    if failed:
+        raise SystemExit(1)

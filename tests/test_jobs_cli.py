@@ -1,0 +1,41 @@
+"""``patchwork jobs list|retry|cancel``."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from patchwork.archive import queue
+from patchwork.cli import cli
+from patchwork.db import Database
+
+ACTOR = queue.Actor(None, "tester")
+
+
+def run(cli_env: dict[str, str], *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["jobs", *args], env=cli_env)
+    return result.exit_code, result.output
+
+
+def test_list_retry_cancel(cli_env: dict[str, str], db: Database) -> None:
+    assert run(cli_env, "list") == (0, "No jobs.\n")
+    a = queue.enqueue(db, "https://youtu.be/dQw4w9WgXcQ", 0, ACTOR).job.id
+    b = queue.enqueue(db, "https://example.com/v/2", 1, ACTOR).job.id
+    claimed = queue.claim_next_job(db, ACTOR, lease_seconds=60)
+    assert claimed is not None and claimed.id == a
+    queue.fail_job(db, ACTOR, a, error="Video unavailable", retryable=False)
+
+    code, out = run(cli_env, "list")
+    assert code == 0
+    assert "youtube:dQw4w9WgXcQ" in out and "! Video unavailable" in out and "failed" in out
+    assert "https://example.com/v/2" in out
+
+    assert run(cli_env, "retry", str(a)) == (0, f"Job {a} queued again.\n")
+    assert queue.get_job(db, a).state == "queued" and queue.get_job(db, a).attempts == 0
+    assert run(cli_env, "cancel", str(b)) == (0, f"Job {b} cancelled.\n")
+    code, out = run(cli_env, "list", "--state", "cancelled")
+    assert code == 0 and str(b) in out and "youtube" not in out
+
+    code, out = run(cli_env, "retry", str(a), "999999")
+    assert code == 1 and "Job 999999: no job 999999" in out and f"Job {a}:" in out
+    events = [e.event for e in queue.job_events(db, a)]
+    assert events == ["queued", "claimed", "failed", "requeued"]
