@@ -13,6 +13,7 @@ from patchwork.cache import open_cache
 from patchwork.config import Settings, load_settings
 from patchwork.db import Database
 from patchwork.state import EXTENSION_KEY, AppState
+from patchwork.web import register_web
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         expose_headers=["Content-Range", "Accept-Ranges", "Content-Length", "ETag"],
     )
     register_api(app)
+    register_web(app)
     return app
 
 

@@ -1,0 +1,43 @@
+"""Server-rendered pages: the queuer portal at ``/`` and ``/queue`` (the original's landing page).
+
+No build step: a Jinja template (autoescaped) and one small script that keeps the queue token
+in the browser's localStorage and calls the JSON API with it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, render_template
+
+from patchwork.archive import queue
+from patchwork.state import app_state
+
+bp = Blueprint(
+    "web",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/web-static",
+)
+
+SHOWN_ACTIVE = 500
+SHOWN_FAILED = 50
+
+
+@bp.get("/")
+@bp.get("/queue")
+def queue_page() -> str:
+    db = app_state().db
+    active = queue.list_jobs(db, queue.ACTIVE_STATES, limit=SHOWN_ACTIVE)
+    failed = queue.list_jobs(db, ("failed",), limit=SHOWN_FAILED, newest_first=True)
+    return render_template(
+        "queue.html",
+        jobs=active,
+        queued=queue.count_jobs(db, "queued"),
+        leased=queue.count_jobs(db, "leased"),
+        failed=failed,
+        mode_names={0: "archive", 1: "re-archive", 2: "delete"},
+    )
+
+
+def register_web(app: Flask) -> None:
+    app.register_blueprint(bp)
