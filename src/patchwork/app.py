@@ -29,7 +29,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     CORS(
         app,
-        resources={r"/api/*": {"origins": list(settings.cors_origins)}},
+        resources={
+            r"/api/*": {"origins": list(settings.cors_origins)},
+            r"/media/*": {"origins": list(settings.cors_origins)},
+        },
         expose_headers=["Content-Range", "Accept-Ranges", "Content-Length", "ETag"],
     )
     register_api(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from patchwork.api import catalog, status
+from patchwork.api import catalog, media, status
 from patchwork.api import worker as worker_api
 from patchwork.api.errors import register_error_handlers
 
@@ -13,4 +13,5 @@ def register_api(app: Flask) -> None:
     register_error_handlers(app)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(status.bp)
+    app.register_blueprint(media.bp)
     app.register_blueprint(worker_api.bp)

@@ -1,0 +1,128 @@
+"""What the media endpoints serve: storage keys of a video's files, captions, channel images.
+
+Keys come from database rows (or, for channel images, from the fixed layout in DESIGN.md),
+never from request text, so a hostile id can at worst miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from patchwork.db import Database
+from patchwork.db.models import Caption, Channel, StoredFile, Video
+from patchwork.storage import guess_content_type
+from patchwork.storage.content_types import DEFAULT_CONTENT_TYPE
+
+#: Kinds stored in the ``files`` table, one per video.
+FILE_KINDS = ("video", "thumbnail", "metadata")
+#: Channel images, at ``channels/{channel_id}/{kind}.jpg``.
+CHANNEL_IMAGES = ("avatar", "banner")
+#: Served when a caption is asked for without ``format``; the browser's native one first.
+CAPTION_FORMAT_PREFERENCE = ("vtt", "srt", "ttml", "srv3", "srv2", "srv1", "json3")
+
+#: Ids are at most 255 characters in the schema.
+_MAX_ID_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class MediaObject:
+    storage_key: str
+    content_type: str
+    #: From the database; the storage's own size is authoritative when serving.
+    size_bytes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionTrack:
+    language: str
+    format: str
+    storage_key: str
+
+
+def plausible_id(value: str) -> bool:
+    """Cheap screen so junk never reaches the database (PostgreSQL rejects NUL in text)."""
+    return (
+        0 < len(value) <= _MAX_ID_LENGTH
+        and value.isprintable()
+        and not any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    )
+
+
+def content_type_for(storage_key: str, recorded: str | None) -> str:
+    """The extension decides (the same everywhere); a recorded type only fills the gaps."""
+    guessed = guess_content_type(storage_key)
+    if guessed == DEFAULT_CONTENT_TYPE and recorded:
+        return recorded
+    return guessed
+
+
+def media_object(db: Database, kind: str, owner_id: str) -> MediaObject | None:
+    """The object for ``kind`` of ``owner_id`` (a video id, or a channel id for images)."""
+    if not plausible_id(owner_id):
+        return None
+    if kind in FILE_KINDS:
+        with db.reading() as session:
+            row = session.scalars(
+                select(StoredFile).where(StoredFile.video_id == owner_id, StoredFile.kind == kind)
+            ).first()
+            if row is None:
+                return None
+            return MediaObject(
+                storage_key=row.storage_key,
+                content_type=content_type_for(row.storage_key, row.content_type),
+                size_bytes=row.size_bytes,
+            )
+    if kind in CHANNEL_IMAGES:
+        with db.reading() as session:
+            channel = session.scalars(select(Channel).where(Channel.channel_id == owner_id)).first()
+            if channel is None:
+                return None
+            present = channel.has_avatar if kind == "avatar" else channel.has_banner
+            if not present:
+                return None
+            key = f"channels/{channel.channel_id}/{kind}.jpg"
+            return MediaObject(storage_key=key, content_type="image/jpeg", size_bytes=None)
+    return None
+
+
+def list_captions(db: Database, video_id: str) -> list[CaptionTrack] | None:
+    """A video's caption tracks by language then format; ``None`` for an unknown video."""
+    if not plausible_id(video_id):
+        return None
+    with db.reading() as session:
+        exists = session.scalar(select(Video.id).where(Video.video_id == video_id).limit(1))
+        if exists is None:
+            return None
+        rows = session.scalars(
+            select(Caption)
+            .where(Caption.video_id == video_id)
+            .order_by(Caption.language, Caption.format)
+        ).all()
+        return [CaptionTrack(r.language, r.format, r.storage_key) for r in rows]
+
+
+def caption_object(
+    db: Database, video_id: str, language: str, fmt: str | None = None
+) -> MediaObject | None:
+    """One caption track; without ``fmt`` the preferred format the video has."""
+    if not plausible_id(video_id) or not plausible_id(language):
+        return None
+    if fmt is not None and not plausible_id(fmt):
+        return None
+    with db.reading() as session:
+        query = select(Caption).where(Caption.video_id == video_id, Caption.language == language)
+        if fmt is not None:
+            query = query.where(Caption.format == fmt)
+        # The collation may fold case (format is no IdString); languages and formats are exact.
+        tracks = [
+            (r.format, r.storage_key, r.size_bytes)
+            for r in session.scalars(query)
+            if r.language == language and (fmt is None or r.format == fmt)
+        ]
+    if not tracks:
+        return None
+    rank = {f: i for i, f in enumerate(CAPTION_FORMAT_PREFERENCE)}
+    _, key, size = min(tracks, key=lambda t: (rank.get(t[0], len(rank)), t[0]))
+    return MediaObject(storage_key=key, content_type=content_type_for(key, None), size_bytes=size)
