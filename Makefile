@@ -35,7 +35,7 @@ typecheck: dev-install
 	$(BIN)/mypy
 
 pytest: dev-install
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 test: lint typecheck pytest
 
