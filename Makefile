@@ -28,8 +28,8 @@ run: install
 	$(BIN)/patchwork serve --host $(HOST) --port $(PORT)
 
 lint: dev-install
-	$(BIN)/ruff check src tests bench dbm.py
-	$(BIN)/ruff format --check src tests bench dbm.py
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: dev-install
 	$(BIN)/mypy
