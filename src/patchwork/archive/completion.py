@@ -81,8 +81,12 @@ def complete_job(
             raise JobNotFound(f"no job {job_id}")
         if job.state == "done":
             return CompletionResult(JobInfo.of(job), already_done=True)
-        held_job(session, job_id, actor, now)  # refuses early; checked again when committing
         info = JobInfo.of(job)
+    # Refuse early without locking; the lease is checked again, locked, when committing.
+    if info.state != "leased" or info.lease_token_id != actor.token_id:
+        raise JobConflict(f"job {job_id} is not leased to you (it is {info.state})")
+    if info.lease_expires_at is None or info.lease_expires_at <= now:
+        raise JobConflict(f"your lease on job {job_id} has expired")
     if info.mode == 2:
         return _complete_delete(db, storage, actor, info, now)
     return _complete_archive(db, storage, actor, info, completion, now)

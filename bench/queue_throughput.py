@@ -1,0 +1,150 @@
+"""Queue throughput: enqueue/s and claim+complete/s with N worker threads over real HTTP.
+
+Runs the WSGI app under a threaded werkzeug server on loopback against the database given by
+``--database-url`` (default: MariaDB ``patchwork_bench``, created and migrated if needed):
+
+    .venv/bin/python bench/queue_throughput.py --jobs 2000 --workers 8
+
+Enqueue goes through ``POST /api/worker/queue``; each worker thread loops
+``GET /api/worker/next`` -> ``POST /api/worker/jobs/<id>/complete`` on delete jobs (mode 2),
+whose completion is cheap, so the figure is the queue's own cost, not storage's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from patchwork.app import create_app
+from patchwork.archive.tokens import create_token
+from patchwork.config import Settings
+from patchwork.db import Database
+from patchwork.db.migrate import upgrade
+from patchwork.db.models import Base
+
+DEFAULT_URL = "mysql+pymysql://root@127.0.0.1:3306/patchwork_bench"
+
+
+def prepare_database(url: str) -> Database:
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend in ("mysql", "mariadb"):
+        server = create_engine(parsed.set(database="mysql"), isolation_level="AUTOCOMMIT")
+        with server.connect() as connection:
+            connection.execute(
+                text(f"CREATE DATABASE IF NOT EXISTS `{parsed.database}` CHARACTER SET utf8mb4")
+            )
+        server.dispose()
+    elif backend == "postgresql":
+        server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with server.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+        server.dispose()
+    db = Database(url)
+    upgrade(db)
+    with db.transaction() as session:  # a clean slate for every run
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+    return db
+
+
+def run_threads(count: int, target: Callable[[int], None]) -> float:
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=8)
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
+
+    db = prepare_database(args.database_url)
+    queue_secret = create_token(db, "queue", name="bench-queue")[1]
+    worker_secret = create_token(db, "worker", name="bench-worker")[1]
+    db.dispose()
+
+    instance = Path(tempfile.mkdtemp(prefix="patchwork-bench-"))
+    settings = Settings(
+        instance_path=instance,
+        database_url=args.database_url,
+        storage_url=f"file://{instance / 'archive'}",
+    )
+    app = create_app(settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    per_thread = [range(i, args.jobs, args.workers) for i in range(args.workers)]
+
+    def enqueuer(index: int) -> None:
+        session = requests.Session()
+        for n in per_thread[index]:
+            response = session.post(
+                f"{base}/api/worker/queue",
+                data={"url": f"bench{n:07d}", "mode": 2},
+                headers={"X-AUTHENTICATION": queue_secret},
+            )
+            assert response.text == "OK", response.text
+
+    done: list[int] = []
+
+    def worker(_: int) -> None:
+        session = requests.Session()
+        headers = {"X-AUTHENTICATION": worker_secret}
+        while True:
+            started = time.perf_counter()
+            response = session.get(f"{base}/api/worker/next", headers=headers)
+            if response.status_code == 204:
+                return
+            job_id = response.json()["job_id"]
+            finished = session.post(
+                f"{base}/api/worker/jobs/{job_id}/complete", json={}, headers=headers
+            )
+            assert finished.status_code == 200, finished.text
+            with lock:
+                done.append(job_id)
+                latencies.append(time.perf_counter() - started)
+
+    enqueue_seconds = run_threads(args.workers, enqueuer)
+    claim_seconds = run_threads(args.workers, worker)
+    server.shutdown()
+    assert len(done) == len(set(done)) == args.jobs, "a job was lost or done twice"
+
+    latencies.sort()
+    backend = make_url(args.database_url).get_backend_name()
+    print(f"database: {backend} ({make_url(args.database_url).render_as_string()})")
+    print(f"jobs: {args.jobs}, threads: {args.workers}")
+    print(f"enqueue:          {args.jobs / enqueue_seconds:8.1f} jobs/s ({enqueue_seconds:.2f} s)")
+    print(f"claim + complete: {args.jobs / claim_seconds:8.1f} jobs/s ({claim_seconds:.2f} s)")
+    p50 = statistics.median(latencies) * 1000
+    p95 = latencies[int(len(latencies) * 0.95)] * 1000
+    print(f"claim + complete latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
