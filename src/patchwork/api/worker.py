@@ -322,7 +322,12 @@ def _completion(fields: Mapping[str, Any]) -> completion.Completion:
         not isinstance(files, list) or not all(isinstance(f, str) for f in files)
     ):
         raise ApiError(400, "files must be a list of uploaded kinds")
-    return completion.Completion(meta, channel, tuple(files) if files is not None else None)
+    skipped = _text(fields, "skipped", max_length=255)
+    if skipped is not None and (not skipped or meta is not None):
+        raise ApiError(400, "skipped names an archived video id, and comes without video")
+    return completion.Completion(
+        meta, channel, tuple(files) if files is not None else None, skipped=skipped
+    )
 
 
 @bp.post("/worker/jobs/<int:job_id>/fail")
@@ -335,7 +340,16 @@ def fail(job_id: int) -> dict[str, Any]:
     if not isinstance(retryable, bool):
         raise ApiError(400, "retryable must be true or false")
     error = _text(fields, "error", max_length=queue.MAX_ERROR_LENGTH) or "unspecified error"
+    retry_after = _int(fields, "retry_after", 0)
+    if not 0 <= retry_after <= queue.MAX_RETRY_AFTER:
+        raise ApiError(400, f"retry_after must be between 0 and {queue.MAX_RETRY_AFTER} seconds")
     job = _call(
-        queue.fail_job, app_state().db, current_actor(), job_id, error=error, retryable=retryable
+        queue.fail_job,
+        app_state().db,
+        current_actor(),
+        job_id,
+        error=error,
+        retryable=retryable,
+        retry_after=retry_after,
     )
     return _job(job)

@@ -55,6 +55,8 @@ class Completion:
     channel: ChannelDetails | None = None
     # Kinds the worker says it uploaded; each must be staged. None: whatever is staged.
     files: tuple[str, ...] | None = None
+    # Mode 0 only: the worker found this video already archived and downloaded nothing.
+    skipped: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ def complete_job(
         raise JobConflict(f"your lease on job {job_id} has expired")
     if info.mode == 2:
         return _complete_delete(db, storage, actor, info, now)
+    if completion.skipped is not None:
+        return _complete_skipped(db, actor, info, completion.skipped, now)
     return _complete_archive(db, storage, actor, info, completion, now)
 
 
@@ -149,6 +153,25 @@ def _complete_archive(
         done = session.get(Job, job.id)
         assert done is not None
         return CompletionResult(JobInfo.of(done), video_id=meta.video_id, files=placed)
+
+
+def _complete_skipped(
+    db: Database, actor: Actor, job: JobInfo, video_id: str, now: datetime
+) -> CompletionResult:
+    """A mode-0 job whose video is already in the archive: done, nothing stored."""
+    if job.mode != 0:
+        raise InvalidRequest("only a mode-0 job can be skipped as already archived")
+
+    def run() -> JobInfo:
+        with db.transaction() as session:
+            held = held_job(session, job.id, actor, now)
+            if session.scalar(select(Video.id).where(Video.video_id == video_id)) is None:
+                raise JobConflict(f"{video_id} is not archived, so the job cannot be skipped")
+            finish_job(session, held, actor, now, f"skipped: {video_id} is already archived")
+            session.flush()
+            return JobInfo.of(held)
+
+    return CompletionResult(retrying(run), video_id=video_id)
 
 
 def _with_channel_description(meta: VideoMetadata, description: str) -> VideoMetadata:

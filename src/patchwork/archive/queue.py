@@ -64,6 +64,7 @@ STATES = ("queued", "leased", "done", "failed", "cancelled")
 DEFAULT_MAX_ATTEMPTS = 3
 MAX_ERROR_LENGTH = 4000
 MAX_OWNER_LENGTH = 255
+MAX_RETRY_AFTER = 7 * 24 * 3600  # a worker may ask for a longer wait (bot checks, 429)
 
 
 def target_for(raw: str, mode: int) -> Target:
@@ -301,9 +302,13 @@ def fail_job(
     *,
     error: str,
     retryable: bool = True,
+    retry_after: int = 0,
     now: datetime | None = None,
 ) -> JobInfo:
-    """The lease holder gives up: back to the queue after a backoff, or failed for good."""
+    """The lease holder gives up: back to the queue after a backoff, or failed for good.
+
+    ``retry_after`` (seconds) lengthens the backoff, e.g. after a site's bot check.
+    """
     now = now or utcnow()
     error = (error or "unspecified error")[:MAX_ERROR_LENGTH]
 
@@ -313,7 +318,10 @@ def fail_job(
             job.last_error = error
             clear_worker_job(session, job.id)
             if retryable and job.attempts < job.max_attempts:
-                delay = backoff(job.attempts)
+                delay = max(
+                    backoff(job.attempts),
+                    timedelta(seconds=min(max(retry_after, 0), MAX_RETRY_AFTER)),
+                )
                 release_lease(job, now)
                 job.state = "queued"
                 job.available_at = now + delay
@@ -323,7 +331,8 @@ def fail_job(
                     "retry",
                     actor,
                     now,
-                    f"attempt {job.attempts} failed, retry in {delay.seconds} s: {error}",
+                    f"attempt {job.attempts} failed, "
+                    f"retry in {int(delay.total_seconds())} s: {error}",
                 )
             else:
                 finish_state(session, job, "failed", actor, now, error)

@@ -1,0 +1,129 @@
+"""Loopback servers for the worker tests: a media source and the Patchwork app over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+from werkzeug.serving import make_server
+
+from patchwork.archive.tokens import create_token
+from patchwork.db import Database
+
+WEBM = resources.files("patchwork.demo").joinpath("pwdemo00001.webm").read_bytes()
+MP4 = resources.files("patchwork.demo").joinpath("pwdemo00003.mp4").read_bytes()
+TYPES = {"webm": "video/webm", "mp4": "video/mp4"}
+
+
+@dataclass
+class Source:
+    """Serves ``files`` (path -> bytes); any other path answers 404."""
+
+    base: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+
+@pytest.fixture
+def source() -> Iterator[Source]:
+    state = Source()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, body: bool) -> None:
+            state.requests.append(f"{self.command} {self.path}")
+            data = state.files.get(self.path)
+            if data is None:
+                self.send_error(404, "Not Found")
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", TYPES.get(self.path.rsplit(".", 1)[-1], "video/webm"))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if body:
+                self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            self._answer(True)
+
+        def do_HEAD(self) -> None:
+            self._answer(False)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+Middleware = Callable[[Any, Any], Any]
+
+
+@dataclass
+class LiveServer:
+    base: str
+    queue_token: str
+    worker_token: str
+    wrap: list[Middleware] = field(default_factory=list)  # WSGI wrappers, outermost first
+
+    def enqueue(self, url: str, mode: int = 0) -> dict[str, Any]:
+        response = requests.post(
+            f"{self.base}/api/worker/queue",
+            json={"url": url, "mode": mode},
+            headers={"X-AUTHENTICATION": self.queue_token},
+            timeout=10,
+        )
+        assert response.status_code in (200, 201), response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(f"{self.base}{path}", timeout=10)
+
+    def job(self, job_id: int) -> dict[str, Any]:
+        response = requests.get(
+            f"{self.base}/api/worker/jobs/{job_id}",
+            headers={"X-AUTHENTICATION": self.queue_token},
+            timeout=10,
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+def live(app: Flask, db: Database) -> Iterator[LiveServer]:
+    """The app on a loopback port (threaded), with queue and worker tokens."""
+    holder: LiveServer | None = None
+
+    def dispatch(environ: Any, start_response: Any) -> Any:
+        handler: Any = app.wsgi_app
+        if holder is not None:
+            for wrap in reversed(holder.wrap):
+                handler = wrap(handler)
+        return handler(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, dispatch, threaded=True)
+    holder = LiveServer(
+        base=f"http://127.0.0.1:{server.server_port}",
+        queue_token=create_token(db, "queue", name="queuer")[1],
+        worker_token=create_token(db, "worker", name="box")[1],
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield holder
+    server.shutdown()
+    server.server_close()
