@@ -8,12 +8,10 @@ cannot be stored is therefore never visible, and the objects already written are
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -28,6 +26,7 @@ from patchwork.archive.ingest import (
 from patchwork.db import Database
 from patchwork.db.models import Caption, StoredFile
 from patchwork.storage import Storage, StorageError, guess_content_type
+from patchwork.storage.streams import HashingReader
 
 VIDEO_EXTENSIONS = ("webm", "mp4", "mkv", "mov", "m4v", "flv", "avi", "ts", "m4a", "opus", "mp3")
 THUMBNAIL_EXTENSIONS = ("jpg", "jpeg", "webp", "png")
@@ -131,36 +130,18 @@ def _attach(download: Download, path: Path, rest: str) -> None:
             download.captions.append((language, extension, path))
 
 
-class _HashingReader:
-    """Reads a file for storage while hashing and counting what passed through."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._stream.read(size)
-        self.digest.update(chunk)
-        self.size += len(chunk)
-        return chunk
-
-    def readable(self) -> bool:
-        return True
-
-
 def store_file(storage: Storage, kind: str, key: str, path: Path, **extra: str) -> StoredObject:
     extension = key.rsplit(".", 1)[-1].lower()
     content_type = guess_content_type(key)
     with path.open("rb") as handle:
-        reader = _HashingReader(handle)
+        reader = HashingReader(handle)
         storage.write(key, reader, content_type=content_type)  # type: ignore[arg-type]
     return StoredObject(
         kind=kind,
         key=key,
         extension=extension,
         size=reader.size,
-        sha256=reader.digest.hexdigest(),
+        sha256=reader.hexdigest(),
         content_type=content_type,
         language=extra.get("language"),
     )

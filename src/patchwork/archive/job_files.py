@@ -12,13 +12,13 @@ lapsed worker's late uploads apart from those of the worker that took the job ov
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 from patchwork.storage import Storage, guess_content_type
+from patchwork.storage.streams import HashingReader as HashingReader
+from patchwork.storage.streams import StreamTooLarge
 
 STAGING_ROOT = "staging/jobs"
 SIMPLE_KINDS = ("video", "thumbnail", "metadata", "channel-avatar", "channel-banner")
@@ -38,12 +38,12 @@ CONTENT_TYPE_EXTENSIONS = {
 DEFAULT_EXTENSIONS = {"thumbnail": "jpg", "channel-avatar": "jpg", "channel-banner": "jpg"}
 
 
+# What an upload over the size limit raises, under the name the upload API uses.
+UploadTooLarge = StreamTooLarge
+
+
 class UploadError(ValueError):
     """An upload's kind or extension is not acceptable."""
-
-
-class UploadTooLarge(Exception):
-    """More bytes arrived than the limit allows."""
 
 
 @dataclass(frozen=True)
@@ -164,55 +164,3 @@ def remove_video_objects(storage: Storage, video_id: str, keys: set[str]) -> int
     for key in sorted(doomed):
         storage.delete(key)
     return count + len(doomed)
-
-
-class HashingReader:
-    """A read-only binary stream over chunks that counts and hashes what passes through.
-
-    ``limit`` makes it raise :class:`UploadTooLarge` as soon as more bytes arrive, so an
-    oversized upload is stopped while streaming, whatever Content-Length claimed.
-    """
-
-    def __init__(self, source: Iterator[bytes] | BinaryIO, *, limit: int | None = None) -> None:
-        self._source = source
-        self._buffer = b""
-        self._done = False
-        self._limit = limit
-        self._hash = hashlib.sha256()
-        self.size = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
-
-    def _pull(self, want: int) -> bytes:
-        read = getattr(self._source, "read", None)
-        if read is not None:  # file objects are iterators too, but of lines: read them
-            data = read(want)
-            return bytes(data) if data else b""
-        return next(self._source, b"")
-
-    def read(self, size: int | None = -1) -> bytes:
-        want = 1024 * 1024 if size is None or size < 0 else size
-        while not self._done and len(self._buffer) < want:
-            chunk = self._pull(want - len(self._buffer))
-            if not chunk:
-                self._done = True
-                break
-            self.size += len(chunk)
-            if self._limit is not None and self.size > self._limit:
-                raise UploadTooLarge(f"more than {self._limit} bytes")
-            self._hash.update(chunk)
-            self._buffer += chunk
-        if size is None or size < 0:
-            out, self._buffer = self._buffer, b""
-            if not self._done:
-                out += self.read(-1)
-            return out
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out

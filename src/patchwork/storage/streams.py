@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 from collections.abc import Iterator
@@ -108,3 +109,60 @@ def fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class StreamTooLarge(Exception):
+    """More bytes arrived than the limit allows."""
+
+
+class HashingReader:
+    """A read-only binary stream over chunks that counts and hashes what passes through.
+
+    ``limit`` makes it raise :class:`StreamTooLarge` as soon as more bytes arrive, so an
+    oversized upload is stopped while streaming, whatever Content-Length claimed.
+    """
+
+    def __init__(self, source: Iterator[bytes] | BinaryIO, *, limit: int | None = None) -> None:
+        self._source = source
+        self._buffer = b""
+        self._done = False
+        self._limit = limit
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+    def _pull(self, want: int) -> bytes:
+        read = getattr(self._source, "read", None)
+        if read is not None:  # file objects are iterators too, but of lines: read them
+            data = read(want)
+            return bytes(data) if data else b""
+        return next(self._source, b"")
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = 1024 * 1024 if size is None or size < 0 else size
+        while not self._done and len(self._buffer) < want:
+            chunk = self._pull(want - len(self._buffer))
+            if not chunk:
+                self._done = True
+                break
+            self.size += len(chunk)
+            if self._limit is not None and self.size > self._limit:
+                raise StreamTooLarge(f"more than {self._limit} bytes")
+            self._hash.update(chunk)
+            self._buffer += chunk
+        if size is None or size < 0:
+            parts = [self._buffer]
+            self._buffer = b""
+            while not self._done:  # a loop, not recursion: "read all" may be gigabytes
+                parts.append(self.read(1024 * 1024))
+            return b"".join(parts)
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
