@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,11 +25,17 @@ TYPES = {"webm": "video/webm", "mp4": "video/mp4"}
 
 @dataclass
 class Source:
-    """Serves ``files`` (path -> bytes); any other path answers 404."""
+    """Serves ``files`` (path -> bytes); any other path answers 404.
+
+    With ``gate`` set, a GET sends half the file, sets ``waiting`` and holds the rest
+    until ``gate`` is set.
+    """
 
     base: str = ""
     files: dict[str, bytes] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    gate: threading.Event | None = None
+    waiting: threading.Event = field(default_factory=threading.Event)
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -49,7 +56,16 @@ def source() -> Iterator[Source]:
             self.send_header("Content-Type", TYPES.get(self.path.rsplit(".", 1)[-1], "video/webm"))
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            if body:
+            if not body:
+                return
+            if state.gate is not None:
+                half = len(data) // 2
+                self.wfile.write(data[:half])
+                self.wfile.flush()
+                state.waiting.set()
+                state.gate.wait(60)
+                data = data[half:]
+            with contextlib.suppress(OSError):  # the client may have gone away
                 self.wfile.write(data)
 
         def do_GET(self) -> None:
