@@ -1,5 +1,5 @@
 # ruff: noqa: F811  (pytest fixtures imported from queue_fixtures)
-"""The queuer portal at / and /queue."""
+"""The queuer portal at /queue (``/`` is the viewer's home since issue 7, decision 0700)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from queue_fixtures import Tokens, auth, claim, enqueue, tokens  # noqa: F401
 def test_portal_lists_queue_states_and_failures(
     client: FlaskClient, db: Database, tokens: Tokens
 ) -> None:
-    empty = client.get("/")
+    empty = client.get("/queue")
     assert empty.status_code == 200 and "The queue is empty." in empty.get_data(as_text=True)
 
     enqueue(client, tokens.queue, "https://youtu.be/dQw4w9WgXcQ")
@@ -28,7 +28,8 @@ def test_portal_lists_queue_states_and_failures(
     enqueue(client, tokens.queue, "https://example.com/third")
     queue.claim_next_job(db, queue.Actor(None, "x"), lease_seconds=60)
 
-    for path in ("/", "/queue"):
+    assert 'href="/queue"' in client.get("/").get_data(as_text=True)  # linked from the header
+    for path in ("/queue",):
         response = client.get(path)
         assert response.status_code == 200
         assert response.mimetype == "text/html"

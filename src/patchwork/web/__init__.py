@@ -1,7 +1,8 @@
-"""Server-rendered pages: the queuer portal at ``/`` and ``/queue`` (the original's landing page).
+"""Server-rendered pages: the viewer (:mod:`patchwork.web.pages`) and the queuer portal at
+``/queue``.
 
-No build step: a Jinja template (autoescaped) and one small script that keeps the queue token
-in the browser's localStorage and calls the JSON API with it.
+No build step: Jinja templates (autoescaped) on one base layout, one stylesheet and a few small
+scripts; the portal's keeps the queue token in the browser's localStorage and calls the JSON API.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from flask import Blueprint, Flask, render_template
 
 from patchwork.archive import queue
 from patchwork.state import app_state
+from patchwork.web import pages
+from patchwork.web.filters import register_filters
 
 bp = Blueprint(
     "web",
@@ -23,7 +26,6 @@ SHOWN_ACTIVE = 500
 SHOWN_FAILED = 50
 
 
-@bp.get("/")
 @bp.get("/queue")
 def queue_page() -> str:
     db = app_state().db
@@ -41,3 +43,5 @@ def queue_page() -> str:
 
 def register_web(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.register_blueprint(pages.bp)
+    register_filters(app)

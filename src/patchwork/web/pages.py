@@ -1,0 +1,228 @@
+"""The viewer pages: home, watch, channel, search, radio, status (server-rendered, autoescaped).
+
+Handlers read their arguments, call services in :mod:`patchwork.archive` (never the JSON API
+over HTTP) and render a template. Listings reuse the API's cache keys and shapes, so a page
+and the API share one cached answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from patchwork.api import shapes
+from patchwork.api.catalog import (
+    DISCOVER_TTL,
+    FEATURED_TTL,
+    POPULAR_COUNT,
+    POPULAR_TTL,
+    RECENT_COUNT,
+    is_probably_bot,
+)
+from patchwork.api.status import STORAGE_TTL
+from patchwork.archive import channels, media, search, videos, watch, workers
+from patchwork.archive.search import BadQuery
+from patchwork.archive.storage_stats import StatsContext, StatsUnavailable, load_provider
+from patchwork.cache import remember
+from patchwork.db.types import utcnow
+from patchwork.state import app_state
+
+bp = Blueprint("pages", __name__, template_folder="templates")
+
+DISCOVER_COUNT = 6
+WATCH_DISCOVER_COUNT = 5
+CHANNEL_DISCOVER_COUNT = 6
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    raw = request.args.get("page", "1")
+    return min(int(raw), MAX_PAGE) if raw.isdigit() and int(raw) >= 1 else 1
+
+
+def storage_numbers() -> dict[str, Any] | None:
+    """The storage statistics the API's /api/storage/status serves (same cache entry)."""
+    state = app_state()
+    name = state.settings.storage_stats
+    context = StatsContext(state.settings, state.db, state.storage)
+    try:
+        return remember(
+            state.cache,
+            f"storage:{name}",
+            STORAGE_TTL,
+            lambda: shapes.storage_status(load_provider(name)(context)),
+        )
+    except StatsUnavailable:
+        return None
+
+
+def discover_videos(count: int) -> list[dict[str, Any]]:
+    state = app_state()
+    return remember(
+        state.cache,
+        f"discover_videos:{count}",
+        DISCOVER_TTL,
+        lambda: shapes.video_list(videos.random_videos(state.db, count)),
+    )
+
+
+@bp.get("/")
+def home() -> str:
+    state = app_state()
+    today = utcnow().date()
+    featured = remember(
+        state.cache,
+        f"daily_featured:{today.isoformat()}",
+        FEATURED_TTL,
+        lambda: shapes.video_list(videos.daily_featured(state.db, today)),
+    )
+    popular = remember(
+        state.cache,
+        "popular",
+        POPULAR_TTL,
+        lambda: shapes.video_list(videos.popular(state.db, POPULAR_COUNT)),
+    )
+    discover_channels = remember(
+        state.cache,
+        f"discover_channels:{CHANNEL_DISCOVER_COUNT}",
+        DISCOVER_TTL,
+        lambda: [
+            shapes.discover_channel(c)
+            for c in channels.random_channels(state.db, CHANNEL_DISCOVER_COUNT)
+        ],
+    )
+    return render_template(
+        "home.html",
+        stats=storage_numbers(),
+        featured=featured,
+        recent=shapes.video_list(videos.recently_archived(state.db, RECENT_COUNT)),
+        popular=popular,
+        discover=discover_videos(DISCOVER_COUNT),
+        discover_channels=discover_channels,
+    )
+
+
+def not_found(message: str) -> tuple[str, int]:
+    return render_template("404.html", message=message), 404
+
+
+@bp.get("/watch")
+def watch_page() -> str | tuple[str, int]:
+    state = app_state()
+    video_id = request.args.get("v", "").strip()
+    details = watch.watch_details(state.db, video_id) if video_id else None
+    if details is None:
+        return not_found("This video is not in the archive (yet).")
+    if not is_probably_bot():
+        videos.count_view(state.db, video_id)
+        details = watch.watch_details(state.db, video_id) or details
+    others = [v for v in discover_videos(WATCH_DISCOVER_COUNT + 1) if v["video_id"] != video_id]
+    return render_template(
+        "watch.html", d=details, v=details.video, discover=others[:WATCH_DISCOVER_COUNT]
+    )
+
+
+@bp.get("/video/<video_id>")
+def old_video_url(video_id: str) -> BaseResponse:
+    """The original's first watch URL (2023-06)."""
+    return redirect(url_for("pages.watch_page", v=video_id), 301)
+
+
+@bp.get("/watch/captions/<video_id>/<lang>.vtt")
+def captions_vtt(video_id: str, lang: str) -> Response:
+    state = app_state()
+    text = watch.caption_as_webvtt(state.db, state.storage, video_id, lang)
+    if text is None:
+        abort(404)
+    response = Response(text, mimetype="text/vtt")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/channel/<channel_id>")
+def channel_page(channel_id: str) -> str | tuple[str, int]:
+    state = app_state()
+    if not media.plausible_id(channel_id):
+        return not_found("This channel is not in the archive.")
+    profile = channels.channel_profile(state.db, channel_id)
+    found = videos.channel_videos(
+        state.db,
+        channel_id,
+        page=page_number(),
+        per_page=state.settings.results_per_page_channel,
+    )
+    if profile is None or found is None:
+        return not_found("This channel is not in the archive.")
+    return render_template(
+        "channel.html",
+        channel=profile,
+        page=found,
+        results=shapes.video_list(found.items),
+        has_avatar=media.media_object(state.db, "avatar", channel_id) is not None,
+        has_banner=media.media_object(state.db, "banner", channel_id) is not None,
+    )
+
+
+@bp.get("/search")
+def search_page() -> str | tuple[str, int]:
+    state = app_state()
+    q = request.args.get("q", "").strip()
+    kind = "channels" if request.args.get("type") == "channels" else "videos"
+    page = page_number()
+    error = None
+    found: Any = None
+    results: list[dict[str, Any]] = []
+    if q:
+        try:
+            if kind == "channels":
+                found = search.search_channels(
+                    state.db, q, page=page, per_page=state.settings.results_per_page_channel
+                )
+                results = shapes.channel_search_page(found)["results"]
+            else:
+                found = search.search_videos(
+                    state.db, q, page=page, per_page=state.settings.results_per_page
+                )
+                results = shapes.video_list(found.items)
+        except BadQuery as exc:
+            error = str(exc)
+    html = render_template("search.html", q=q, kind=kind, page=found, results=results, error=error)
+    return (html, 400) if error else html
+
+
+@bp.get("/results")
+def old_search_url() -> BaseResponse:
+    """The original's search URL (``/results?search_query=&page=``)."""
+    q = request.args.get("search_query", "")
+    return redirect(url_for("pages.search_page", q=q, page=page_number()), 301)
+
+
+@bp.get("/radio")
+def radio_page() -> str:
+    picked = videos.random_videos(app_state().db, 1)
+    first = shapes.video_summary(picked[0]) if picked else None
+    return render_template("radio.html", first=first)
+
+
+@bp.get("/status")
+def status_page() -> str:
+    state = app_state()
+    db_online = True
+    try:
+        state.db.ping()
+    except Exception:  # any failure means "offline" on this page
+        db_online = False
+    rows = workers.worker_statuses(state.db, heartbeat_seconds=state.settings.heartbeat_seconds)
+    jobs = watch.job_urls(state.db, [w.current_job_id for w in rows if w.current_job_id])
+    return render_template(
+        "status.html",
+        db_online=db_online,
+        workers=rows,
+        job_urls=jobs,
+        counts=watch.queue_counts(state.db),
+        stats=storage_numbers(),
+        now=utcnow(),
+    )
