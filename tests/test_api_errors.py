@@ -63,11 +63,11 @@ def test_hostile_queries_are_searched_literally(
     response = client.get("/api/search/results", query_string={"q": q})
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"pages", "results"}
+    assert set(body) == {"pages", "pages_capped", "results"}
     if q in ("\x00", "　"):  # only blanks: a blank query lists everything, as the original
         assert body["pages"] == 1 and len(body["results"]) == 1
     else:  # none of these occurs in the sample's title, channel or romaji
-        assert body == {"pages": 0, "results": []}
+        assert body == {"pages": 0, "pages_capped": False, "results": []}
 
 
 @pytest.mark.parametrize(

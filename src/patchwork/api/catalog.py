@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, request
@@ -120,14 +121,27 @@ def channel_name() -> dict[str, Any]:
 @bp.get("/search/results")
 def search_results() -> dict[str, Any]:
     q, page = _search_args()
+    sort = request.args.get("sort") or "relevance"
+    if sort not in search.SORTS:
+        raise ApiError(400, f"sort must be one of {', '.join(search.SORTS)}")
+    filters = search.VideoFilters(
+        channel_id=text_arg("channel_id", required=False, max_length=255),
+        date_from=_date_arg("from"),
+        date_to=_date_arg("to"),
+    )
     state = app_state()
     try:
         found = search.search_videos(
-            state.db, q, page=page, per_page=state.settings.results_per_page
+            state.db,
+            q,
+            page=page,
+            per_page=state.settings.results_per_page,
+            sort=sort,  # checked against SORTS above
+            filters=filters,
         )
     except BadQuery as exc:
         raise ApiError(400, str(exc)) from None
-    return shapes.video_page(found)
+    return shapes.video_search_page(found)
 
 
 @bp.get("/search/channel")
@@ -141,6 +155,18 @@ def search_channel() -> dict[str, Any]:
     except BadQuery as exc:
         raise ApiError(400, str(exc)) from None
     return shapes.channel_search_page(found)
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a date as YYYY-MM-DD") from None
 
 
 def _search_args() -> tuple[str, int]:

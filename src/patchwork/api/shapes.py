@@ -38,11 +38,17 @@ def video_page(page: Page[VideoSummary]) -> dict[str, Any]:
     return {"pages": page.pages, "results": video_list(page.items)}
 
 
+def video_search_page(page: Page[VideoSummary]) -> dict[str, Any]:
+    # A search stops counting at a cap; "pages_capped" says when "pages" is a lower bound.
+    return {**video_page(page), "pages_capped": page.capped}
+
+
 def channel_search_page(page: Page[ChannelSummary]) -> dict[str, Any]:
     # The original put the romanized name under "description" (it read the wrong column);
     # the frontend shows that field, so it keeps its value and the real fields are added.
     return {
         "pages": page.pages,
+        "pages_capped": page.capped,
         "results": [
             {
                 "channel_id": c.channel_id,

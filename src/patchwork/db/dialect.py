@@ -116,3 +116,14 @@ def serialize_on(session: Session, name: str) -> None:
         session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name}
         )
+
+
+def oldest_first(session: Session, column: Any) -> list[Any]:
+    """Order keys for ``column ASC`` with NULLs last on every backend.
+
+    PostgreSQL says ``NULLS LAST``; MySQL and SQLite sort NULL lowest, so a leading
+    ``column IS NULL`` key moves those rows to the end.
+    """
+    if dialect_name(session) == "postgresql":
+        return [column.asc().nulls_last()]
+    return [column.is_(None), column.asc()]

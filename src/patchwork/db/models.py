@@ -14,9 +14,12 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 from patchwork.db.types import BigId, IdString, LongText, UtcDateTime, utcnow
 
@@ -28,6 +31,25 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def SearchText() -> TypeEngine[str]:
+    """Normalised search text compared byte for byte (``LIKE`` must not fold anything more)."""
+    return Text().with_variant(
+        mysql.MEDIUMTEXT(charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
+def SearchTerm() -> TypeEngine[str]:
+    """An index term, ordered by code point so a word prefix is one range on every database."""
+    return (
+        String(64)
+        .with_variant(
+            mysql.VARCHAR(64, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+        )
+        .with_variant(String(64, collation="C"), "postgresql")
+    )
+
 
 MYSQL_TABLE_ARGS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
 
@@ -59,6 +81,9 @@ class Video(Base):
     source_url: Mapped[str | None] = mapped_column(LongText())
     archived_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    # Search: marked, normalised text kept by patchwork.db.search_index (docs/search.md).
+    search_title: Mapped[str | None] = mapped_column(SearchText())
+    search_channel: Mapped[str | None] = mapped_column(SearchText())
 
 
 class Channel(Base):
@@ -76,6 +101,38 @@ class Channel(Base):
     has_banner: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    search_text: Mapped[str | None] = mapped_column(SearchText())
+
+
+class VideoTerm(Base):
+    """Search postings of a video (patchwork.db.search_index); deleted with the video."""
+
+    __tablename__ = "video_terms"
+    __table_args__ = (
+        Index("ix_video_terms_term", "term", "in_title", "video_id"),
+        {**MYSQL_TABLE_ARGS, "sqlite_with_rowid": False},
+    )
+
+    video_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(SearchTerm(), primary_key=True)
+    in_title: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChannelTerm(Base):
+    """Search postings of a channel; deleted with the channel."""
+
+    __tablename__ = "channel_terms"
+    __table_args__ = (
+        Index("ix_channel_terms_term", "term", "channel_id"),
+        {**MYSQL_TABLE_ARGS, "sqlite_with_rowid": False},
+    )
+
+    channel_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(SearchTerm(), primary_key=True)
 
 
 class StoredFile(Base):
@@ -218,3 +275,8 @@ class KeyValue(Base):
 
     key: Mapped[str] = mapped_column(IdString(255), primary_key=True)
     value: Mapped[str | None] = mapped_column(String(255))
+
+
+# The search index hooks every flush of these models; imported last because it needs them.
+import patchwork.db.search_index  # noqa: E402, F401
+

@@ -1,0 +1,213 @@
+"""The search index: marked search text on rows plus term postings, kept in step by the ORM.
+
+One design on every database (docs/search.md, docs/decisions/0300-search-index.md): each
+video/channel row keeps its marked, normalised text (``search_title``/``search_channel``,
+``search_text``) and its terms in ``video_terms``/``channel_terms``. A session ``before_flush``
+hook recomputes both for every inserted or changed row in the flush's own transaction, so no
+code path can forget; deletes (ORM or bulk ``delete(Video)``) remove postings through
+``ON DELETE CASCADE``. :func:`reindex` rebuilds everything in bulk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Index,
+    Table,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Session, UOWTransaction
+
+from patchwork.archive.search_terms import field_terms, field_text
+from patchwork.db.models import Channel, ChannelTerm, Video, VideoTerm
+
+VIDEO_TEXT_FIELDS = ("title", "romanized_title", "channel_name")
+CHANNEL_TEXT_FIELDS = ("name", "romanized_name")
+_PENDING = "patchwork_search_pending"
+VIDEO_TERMS: Table = VideoTerm.__table__  # type: ignore[assignment]
+
+
+@lru_cache(maxsize=8192)
+def channel_romaji(name: str) -> str | None:
+    """Romaji of a channel name (cached: thousands of videos share a handful of names)."""
+    from patchwork.archive.romanize import romanize  # cutlet loads lazily, and only here
+
+    return romanize(name)
+
+
+def video_search_fields(
+    title: str, romanized_title: str | None, channel_name: str
+) -> tuple[str, str, list[tuple[str, bool]]]:
+    """``search_title``, ``search_channel`` and ``(term, in_title)`` postings of a video."""
+    romaji = channel_romaji(channel_name) if channel_name else None
+    title_terms = field_terms(title, romanized_title)
+    channel_terms = field_terms(channel_name, romaji) - title_terms
+    postings = [(t, True) for t in title_terms] + [(t, False) for t in channel_terms]
+    return field_text(title, romanized_title), field_text(channel_name, romaji), postings
+
+
+def channel_search_fields(name: str, romanized_name: str | None) -> tuple[str, set[str]]:
+    return field_text(name, romanized_name), field_terms(name, romanized_name)
+
+
+def _changed(obj: object, fields: Iterable[str]) -> bool:
+    state = inspect(obj)
+    return state.pending or any(state.attrs[f].history.has_changes() for f in fields)
+
+
+def _before_flush(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    pending: list[object] = session.info.setdefault(_PENDING, [])
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Video) and _changed(obj, VIDEO_TEXT_FIELDS):
+            obj.search_title, obj.search_channel, _ = video_search_fields(
+                obj.title, obj.romanized_title, obj.channel_name
+            )
+            pending.append(obj)
+        elif isinstance(obj, Channel) and _changed(obj, CHANNEL_TEXT_FIELDS):
+            obj.search_text, _ = channel_search_fields(obj.name, obj.romanized_name)
+            pending.append(obj)
+
+
+def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    pending: list[object] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    connection = session.connection()
+    for obj in pending:
+        if isinstance(obj, Video):
+            _, _, postings = video_search_fields(obj.title, obj.romanized_title, obj.channel_name)
+            rows = [{"video_id": obj.id, "term": t, "in_title": it} for t, it in postings]
+            connection.execute(delete(VideoTerm).where(VideoTerm.video_id == obj.id))
+            if rows:
+                connection.execute(insert(VideoTerm), rows)
+        elif isinstance(obj, Channel):
+            _, terms = channel_search_fields(obj.name, obj.romanized_name)
+            connection.execute(delete(ChannelTerm).where(ChannelTerm.channel_id == obj.id))
+            if terms:
+                connection.execute(
+                    insert(ChannelTerm), [{"channel_id": obj.id, "term": t} for t in terms]
+                )
+
+
+def register() -> None:
+    """Hook the index onto every ORM session (idempotent)."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_flush", _after_flush)
+
+
+register()  # on import: patchwork.db.models imports this module, so no session misses it
+
+
+# ---- bulk rebuild -------------------------------------------------------------------------
+
+BATCH = 5000
+
+
+def reindex(connection: Connection, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild search text and postings of every video and channel; returns videos done.
+
+    The term index is dropped during the load and rebuilt once at the end (one sort instead
+    of millions of random B-tree inserts). Runs in the caller's transaction.
+    """
+    name = connection.dialect.name
+    term_index = _index(VIDEO_TERMS, "ix_video_terms_term")
+    _empty(connection, "channel_terms")
+    _empty(connection, "video_terms")
+    term_index.drop(connection)
+    for channel_id, channel_name, romanized in connection.execute(
+        select(Channel.id, Channel.name, Channel.romanized_name)
+    ).all():
+        search, terms = channel_search_fields(channel_name, romanized)
+        connection.execute(
+            update(Channel).where(Channel.id == channel_id).values(search_text=search)
+        )
+        if terms:
+            connection.execute(
+                insert(ChannelTerm), [{"channel_id": channel_id, "term": t} for t in terms]
+            )
+    if name in ("mysql", "mariadb"):
+        connection.execute(
+            text(
+                "CREATE TEMPORARY TABLE search_stage (id BIGINT PRIMARY KEY, st MEDIUMTEXT, "
+                "sc MEDIUMTEXT) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            )
+        )
+    done = 0
+    last = 0
+    while True:
+        batch = connection.execute(
+            select(Video.id, Video.title, Video.romanized_title, Video.channel_name)
+            .where(Video.id > last)
+            .order_by(Video.id)
+            .limit(BATCH)
+        ).all()
+        if not batch:
+            break
+        texts: list[dict[str, Any]] = []
+        postings: list[dict[str, Any]] = []
+        for video_id, title, romanized, channel_name in batch:
+            st, sc, found = video_search_fields(title, romanized, channel_name)
+            texts.append({"i": video_id, "st": st, "sc": sc})
+            postings.extend({"video_id": video_id, "term": t, "in_title": it} for t, it in found)
+        _write_texts(connection, name, texts)
+        connection.execute(insert(VideoTerm), postings)
+        last = batch[-1][0]
+        done += len(batch)
+        if progress:
+            progress(len(batch))
+    if name in ("mysql", "mariadb"):
+        connection.execute(text("DROP TEMPORARY TABLE search_stage"))
+    term_index.create(connection)
+    if name == "postgresql":
+        connection.execute(text("ANALYZE video_terms"))
+        connection.execute(text("ANALYZE videos"))
+    elif name == "sqlite":
+        connection.execute(text("ANALYZE"))
+    return done
+
+
+def _index(table: Table, index_name: str) -> Index:
+    return next(i for i in table.indexes if i.name == index_name)
+
+
+def _empty(connection: Connection, table: str) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.execute(text(f"DELETE FROM {table}"))
+    else:
+        # TRUNCATE is instant; a foreign key only points *from* these tables, never to them.
+        connection.execute(text(f"TRUNCATE TABLE {table}"))
+
+
+def _write_texts(connection: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+    if name in ("mysql", "mariadb"):
+        # pymysql sends executemany INSERTs as multi-row statements, UPDATEs one by one.
+        connection.execute(
+            text("INSERT INTO search_stage (id, st, sc) VALUES (:i, :st, :sc)"), rows
+        )
+        connection.execute(
+            text(
+                "UPDATE videos v JOIN search_stage s ON v.id = s.id "
+                "SET v.search_title = s.st, v.search_channel = s.sc"
+            )
+        )
+        connection.execute(text("DELETE FROM search_stage"))
+    else:
+        connection.execute(
+            text("UPDATE videos SET search_title = :st, search_channel = :sc WHERE id = :i"), rows
+        )
+
+
+def video_count(connection: Connection) -> int:
+    return int(connection.scalar(select(func.count()).select_from(Video)) or 0)
