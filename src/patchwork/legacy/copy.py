@@ -1,0 +1,281 @@
+"""Copiers of the catalogue tables: songs + romanized → videos, channels, files, views, kv.
+
+Each copier reads its source table page by page and writes each page in one batch: rows
+that exist already are compared and only rewritten when something differs, so a second run
+writes nothing. Rows the target cannot hold are skipped with a reason in the report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from patchwork.archive.importer import video_key
+from patchwork.archive.ingest import parse_compact_date
+from patchwork.archive.romanize import romanize
+from patchwork.db.models import Channel, KeyValue, StoredFile, Video, ViewCount
+from patchwork.legacy.report import ImportReport
+from patchwork.legacy.source import LegacySource
+from patchwork.legacy.writer import Progress, Writer
+from patchwork.storage import guess_content_type
+
+BYTES_PER_MIB = 1024 * 1024
+ROMANIZED = (
+    "(SELECT r.romanized_title FROM romanized r WHERE r.video_id = s.video_id"
+    " AND BINARY r.video_id = BINARY s.video_id ORDER BY r.id DESC LIMIT 1)"
+)
+VIDEO_FIELDS = (
+    "title",
+    "romanized_title",
+    "channel_id",
+    "channel_name",
+    "upload_date",
+    "description",
+)
+
+
+def restore_newlines(description: str | None) -> str:
+    """The original worker stored each line break as `` \\n`` (space, backslash, n)."""
+    return (description or "").replace(" \\n", "\n")
+
+
+def platform_of(video_id: str) -> tuple[str, str]:
+    """Platform and source URL; the original archived YouTube and Bilibili only."""
+    if video_id.startswith("BV") and len(video_id) == 12:
+        return "bilibili", f"https://www.bilibili.com/video/{video_id}"
+    return "youtube", f"https://www.youtube.com/watch?v={video_id}"
+
+
+def _merged_ids(source: LegacySource) -> dict[str, int]:
+    """Video ids that occur more than once in ``songs`` → the newest row's id (the winner).
+
+    Grouped byte for byte: YouTube ids differ by case, the original's collation did not.
+    """
+    rows = source.rows(
+        "SELECT CAST(video_id AS BINARY), MAX(id) FROM songs"
+        " GROUP BY CAST(video_id AS BINARY) HAVING COUNT(*) > 1"
+    )
+    return {bytes(vid).decode("utf-8", "replace").strip(): int(top) for vid, top in rows}
+
+
+def copy_songs(source: LegacySource, writer: Writer, report: ImportReport, tick: Progress) -> None:
+    rep = report.table("songs")
+    winners = _merged_ids(source)
+    romanized = ROMANIZED if source.has("romanized") else "NULL"
+    sql = (
+        "SELECT s.id, s.video_id, s.title, s.channel_name, s.channel_id, s.upload_date,"
+        f" s.description, {romanized} FROM songs s WHERE {{where}}"
+    )
+    for page in source.pages(sql, "s.id"):
+        rep.read += len(page)
+        wanted: dict[str, dict[str, Any]] = {}
+        for legacy_id, vid, title, channel_name, channel_id, upload, desc, roman in page:
+            vid = (vid or "").strip()
+            if not vid:
+                rep.skip("empty video_id", f"songs.id {legacy_id}", error=True)
+                continue
+            if winners.get(vid, legacy_id) != legacy_id:
+                rep.merge("duplicate video_id: the newest id wins", f"{vid} (id {legacy_id})")
+                continue
+            date = parse_compact_date(upload or "")
+            if upload and date is None:
+                rep.note("upload_date unreadable, left empty", f"{vid}: {upload!r}")
+            wanted[vid] = {
+                "title": title or "",
+                "romanized_title": roman or None,
+                "channel_id": (channel_id or "").strip() or "unknown",
+                "channel_name": channel_name or "",
+                "upload_date": date,
+                "description": restore_newlines(desc),
+            }
+        with writer.batch() as session:
+            existing = {
+                v.video_id: v
+                for v in session.scalars(select(Video).where(Video.video_id.in_(list(wanted))))
+            }
+            for vid, values in wanted.items():
+                video = existing.get(vid)
+                if video is None:
+                    platform, url = platform_of(vid)
+                    session.add(Video(video_id=vid, platform=platform, source_url=url, **values))
+                    rep.written += 1
+                elif any(getattr(video, k) != v for k, v in values.items()):
+                    for k, v in values.items():
+                        setattr(video, k, v)
+                    rep.written += 1
+        tick(len(page))
+    if source.has("romanized"):
+        extra = source.count("romanized") - int(
+            source.scalar("SELECT COUNT(DISTINCT CAST(video_id AS BINARY)) FROM romanized") or 0
+        )
+        if extra:
+            report.table("romanized").merged += extra
+            report.table("romanized").note("several rows for one video: the newest is kept")
+        report.table("romanized").read = source.count("romanized")
+
+
+def copy_channels(
+    source: LegacySource, writer: Writer, report: ImportReport, tick: Progress
+) -> None:
+    rep = report.table("channels")
+    sql = "SELECT channel_id, channel_name, romanized_name, description FROM channels WHERE {where}"
+    for page in source.pages(sql, "channel_id"):
+        rep.read += len(page)
+        wanted = {
+            cid.strip(): {
+                "name": name or cid.strip(),
+                "romanized_name": roman or None,
+                "description": desc,
+            }
+            for cid, name, roman, desc in page
+            if cid and cid.strip()
+        }
+        with writer.batch() as session:
+            existing = {
+                c.channel_id: c
+                for c in session.scalars(
+                    select(Channel).where(Channel.channel_id.in_(list(wanted)))
+                )
+            }
+            for cid, values in wanted.items():
+                channel = existing.get(cid)
+                if channel is None:
+                    session.add(Channel(channel_id=cid, **values))
+                    rep.written += 1
+                elif any(getattr(channel, k) != v for k, v in values.items()):
+                    for k, v in values.items():
+                        setattr(channel, k, v)
+                    rep.written += 1
+        tick(len(page))
+    _channels_only_in_songs(writer, report)
+
+
+def _channels_only_in_songs(writer: Writer, report: ImportReport) -> None:
+    """A channel the original knew only from ``songs`` still gets a row (name: newest video)."""
+    rep = report.table("channels")
+    last = ""
+    while True:
+        with writer.batch() as session:
+            missing = list(
+                session.scalars(
+                    select(Video.channel_id)
+                    .outerjoin(Channel, Channel.channel_id == Video.channel_id)
+                    .where(Channel.id.is_(None), Video.channel_id > last)
+                    .group_by(Video.channel_id)
+                    .order_by(Video.channel_id)
+                    .limit(500)
+                )
+            )
+            for cid in missing:
+                name = session.scalar(
+                    select(Video.channel_name)
+                    .where(Video.channel_id == cid)
+                    .order_by(Video.upload_date.is_(None), Video.upload_date.desc())
+                    .order_by(Video.id.desc())
+                    .limit(1)
+                )
+                session.add(
+                    Channel(channel_id=cid, name=name or cid, romanized_name=romanize(name))
+                )
+                rep.written += 1
+                rep.note("channel only seen in songs: created, named after its newest video", cid)
+        if len(missing) < 500:
+            return
+        last = missing[-1]
+
+
+def copy_files(source: LegacySource, writer: Writer, report: ImportReport, tick: Progress) -> None:
+    rep = report.table("files")
+    for page in source.pages(
+        "SELECT video_id, size_mb, extension FROM files WHERE {where}", "video_id"
+    ):
+        rep.read += len(page)
+        with writer.batch() as session:
+            ids = [vid for vid, _, _ in page]
+            known = set(session.scalars(select(Video.video_id).where(Video.video_id.in_(ids))))
+            rows = {
+                f.video_id: f
+                for f in session.scalars(
+                    select(StoredFile).where(
+                        StoredFile.video_id.in_(ids), StoredFile.kind == "video"
+                    )
+                )
+            }
+            for vid, size_mb, extension in page:
+                ext = (extension or "").strip().lstrip(".").lower()
+                if vid not in known:
+                    rep.skip("video not in songs (deleted in the original)", vid)
+                    continue
+                if not ext:
+                    rep.skip("no file: the original worker deleted it as too big (size 0)", vid)
+                    continue
+                size = max(0, round(float(size_mb or 0) * BYTES_PER_MIB))
+                key = video_key(vid, ext)
+                row = rows.get(vid)
+                if row is None:
+                    session.add(
+                        StoredFile(
+                            video_id=vid,
+                            kind="video",
+                            storage_key=key,
+                            extension=ext,
+                            size_bytes=size,
+                            size_is_approximate=True,
+                            content_type=guess_content_type(key),
+                        )
+                    )
+                    rep.written += 1
+                elif row.size_is_approximate and (row.size_bytes, row.storage_key) != (size, key):
+                    row.size_bytes, row.storage_key, row.extension = size, key, ext
+                    rep.written += 1
+                # An exact size (a storage scan or an upload) is better than size_mb: kept.
+        tick(len(page))
+
+
+def copy_views(source: LegacySource, writer: Writer, report: ImportReport, tick: Progress) -> None:
+    rep = report.table("views")
+    for page in source.pages("SELECT video_id, view_count FROM views WHERE {where}", "video_id"):
+        rep.read += len(page)
+        with writer.batch() as session:
+            ids = [vid for vid, _ in page]
+            known = set(session.scalars(select(Video.video_id).where(Video.video_id.in_(ids))))
+            counts = {
+                v.video_id: v
+                for v in session.scalars(select(ViewCount).where(ViewCount.video_id.in_(ids)))
+            }
+            for vid, count in page:
+                if vid not in known:
+                    rep.skip("video not in songs", vid)
+                    continue
+                row = counts.get(vid)
+                if row is None:
+                    session.add(ViewCount(video_id=vid, count=max(0, int(count or 0))))
+                    rep.written += 1
+                elif row.count < int(count or 0):
+                    # Views counted by Patchwork since the switch-over are never taken back.
+                    row.count = int(count or 0)
+                    rep.written += 1
+        tick(len(page))
+
+
+def copy_kv(source: LegacySource, writer: Writer, report: ImportReport, tick: Progress) -> None:
+    rep = report.table("kv")
+    for page in source.pages("SELECT DATA, REFERENCE FROM kv WHERE {where}", "DATA"):
+        rep.read += len(page)
+        with writer.batch() as session:
+            rows = {
+                r.key: r
+                for r in session.scalars(
+                    select(KeyValue).where(KeyValue.key.in_([k for k, _ in page]))
+                )
+            }
+            for key, value in page:
+                row = rows.get(key)
+                if row is None:
+                    session.add(KeyValue(key=key, value=value))
+                    rep.written += 1
+                elif row.value != value:
+                    row.value = value
+                    rep.written += 1
+        tick(len(page))
