@@ -12,6 +12,7 @@ from patchwork.api import register_api
 from patchwork.cache import open_cache
 from patchwork.config import Settings, load_settings
 from patchwork.db import Database
+from patchwork.ops import register_ops
 from patchwork.state import EXTENSION_KEY, AppState
 from patchwork.web import register_web
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     register_api(app)
     register_web(app)
+    register_ops(app)  # logs, health, metrics, rate limits, OpenAPI
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 import click
@@ -10,6 +11,7 @@ from gunicorn.app.base import BaseApplication
 
 from patchwork.app import create_app
 from patchwork.cli.context import database_or_exit, settings_or_exit
+from patchwork.ops import metrics
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -42,10 +44,17 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     """Serve the archive over HTTP."""
     settings = settings_or_exit()
     database_or_exit(settings).dispose()
-    app = create_app(settings)
     if dev:
-        app.run(host=host, port=port, debug=True, use_reloader=True)
+        create_app(settings).run(host=host, port=port, debug=True, use_reloader=True)
         return
+    # Before the app exists: its metrics must be made in multi-process mode (see ops/metrics.py).
+    metrics_dir, made_here = metrics.prepare_multiprocess()
+    app = create_app(settings)
+
+    def on_exit(_server: Any) -> None:
+        if made_here:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
     click.echo(f"Serving on http://{host}:{port} ({settings.redacted_database_url()})", err=True)
     # Threaded workers: a viewer streaming a video for minutes holds a thread, not a process,
     # so API requests keep being answered while many clients stream.
@@ -58,6 +67,9 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
             "threads": threads,
             "timeout": 120,
             "graceful_timeout": 30,
-            "accesslog": "-",
+            # Patchwork logs each request itself (ops/request_log.py), without query strings.
+            "accesslog": None,
+            "child_exit": lambda _server, worker: metrics.mark_process_dead(worker.pid),
+            "on_exit": on_exit,
         },
     ).run()

@@ -1,0 +1,126 @@
+"""Rate limits on /api: writes, search and other reads, each with its own budget.
+
+Built on ``limits`` (the library under Flask-Limiter) with a moving window, counted in Redis
+when ``PATCHWORK_REDIS_URL`` (or ``PATCHWORK_RATE_LIMIT_STORAGE``) is set, so every server
+process and machine shares one budget, and in process memory otherwise. Requests are counted
+per client address, never per presented token: a made-up token must not buy a fresh budget.
+
+Workers' job endpoints (claim, heartbeat, progress, uploads, complete, fail) are exempt from the
+read, search and write limits; they have their own optional limit
+(``PATCHWORK_RATE_LIMIT_WORKER``). Media, health, metrics and pages are not limited here.
+A refused request is 429 with ``Retry-After`` and the JSON error shape. If the counter store
+fails, the request is let through (and logged): limits protect the server, they must not be
+the thing that takes it down.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from flask import Flask, Response, request
+from limits import RateLimitItem, parse_many
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from patchwork.api.errors import error_response
+from patchwork.config import ConfigError
+from patchwork.ops.settings import OpsSettings
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "patchwork"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SEARCH_ROUTES = frozenset({"/api/search/results", "/api/search/channel"})
+WORKER_ROUTES = frozenset(
+    {
+        "/api/worker/next",
+        "/api/worker/heartbeat",
+        "/api/worker/jobs/<int:job_id>",
+        "/api/worker/jobs/<int:job_id>/progress",
+        "/api/worker/jobs/<int:job_id>/files/<path:kind>",
+        "/api/worker/jobs/<int:job_id>/complete",
+        "/api/worker/jobs/<int:job_id>/fail",
+    }
+)
+FAILURE_LOG_INTERVAL = 30.0
+
+
+@dataclass
+class RateLimits:
+    limiter: MovingWindowRateLimiter
+    budgets: dict[str, list[RateLimitItem]]
+    last_failure_log: float = 0.0
+
+    def category(self) -> str | None:
+        """Which budget this request spends, or None when it is not limited."""
+        if not request.path.startswith("/api/") or request.method == "OPTIONS":
+            return None
+        rule = request.url_rule.rule if request.url_rule is not None else None
+        if rule in WORKER_ROUTES:
+            return "worker"
+        if rule in SEARCH_ROUTES:
+            return "search"
+        return "write" if request.method in WRITE_METHODS else "read"
+
+    def check(self) -> Response | None:
+        category = self.category()
+        budget = self.budgets.get(category or "")
+        if not budget:
+            return None
+        client = request.remote_addr or "unknown"
+        try:
+            for item in budget:
+                if not self.limiter.hit(item, NAMESPACE, category or "", client):
+                    stats = self.limiter.get_window_stats(item, NAMESPACE, category or "", client)
+                    wait = max(1, math.ceil(stats.reset_time - time.time()))
+                    return _refusal(category or "", wait)
+        except Exception as exc:
+            now = time.monotonic()
+            if now - self.last_failure_log > FAILURE_LOG_INTERVAL:
+                self.last_failure_log = now
+                log.warning("rate limit store unavailable, not limiting: %s", type(exc).__name__)
+        return None
+
+
+def _refusal(category: str, retry_after: int) -> Response:
+    response = error_response(429, f"Too many {category} requests; retry in {retry_after} s")
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _budget(setting: str, value: str | None) -> list[RateLimitItem]:
+    if not value or value.strip().lower() in ("off", "none", "unlimited"):
+        return []
+    try:
+        return list(parse_many(value))
+    except ValueError:
+        raise ConfigError(
+            f"{setting} must be a limit such as '60/minute' or '10/second;500/hour', not {value!r}"
+        ) from None
+
+
+def build(settings: OpsSettings) -> RateLimits:
+    budgets = {
+        "read": _budget("PATCHWORK_RATE_LIMIT_READ", settings.read_limit),
+        "search": _budget("PATCHWORK_RATE_LIMIT_SEARCH", settings.search_limit),
+        "write": _budget("PATCHWORK_RATE_LIMIT_WRITE", settings.write_limit),
+        "worker": _budget("PATCHWORK_RATE_LIMIT_WORKER", settings.worker_limit),
+    }
+    try:
+        storage = storage_from_string(settings.limits_storage_url)
+        if not isinstance(storage, Storage):
+            raise ConfigError("PATCHWORK_RATE_LIMIT_STORAGE must name a synchronous store")
+    except Exception as exc:
+        raise ConfigError(f"PATCHWORK_RATE_LIMIT_STORAGE: cannot use it: {exc}") from None
+    return RateLimits(MovingWindowRateLimiter(storage), budgets)
+
+
+def register(app: Flask, settings: OpsSettings) -> None:
+    if not settings.rate_limits:
+        return
+    limits = build(settings)
+    app.extensions["patchwork.rate_limits"] = limits
+    app.before_request(limits.check)

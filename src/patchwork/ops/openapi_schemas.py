@@ -1,0 +1,211 @@
+"""JSON Schemas of the API's answers (components of the OpenAPI document).
+
+They describe what ``api/shapes.py`` and the handlers build; the fuzz test checks every answer
+against them, so a field added in a handler without a line here fails CI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+STR: Schema = {"type": "string"}
+INT: Schema = {"type": "integer"}
+NUM: Schema = {"type": "number"}
+BOOL: Schema = {"type": "boolean"}
+OPT_STR: Schema = {"type": ["string", "null"]}
+OPT_INT: Schema = {"type": ["integer", "null"]}
+OPT_NUM: Schema = {"type": ["number", "null"]}
+TIME: Schema = {"type": "string", "description": "ISO 8601 date and time, UTC"}
+OPT_TIME: Schema = {"type": ["string", "null"], "description": "ISO 8601 date and time, UTC"}
+JOB_STATES = ["queued", "leased", "done", "failed", "cancelled"]
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict[str, Schema], *, required: list[str] | None = None) -> Schema:
+    """An object whose listed properties are all present unless ``required`` says otherwise."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+    }
+
+
+def array(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+VIDEO_SUMMARY = obj(
+    {
+        "channel_id": STR,
+        "channel_name": STR,
+        "description": STR,
+        "title": STR,
+        "upload_date": {"type": "string", "description": "YYYY-MM-DD, or empty when unknown"},
+        "video_id": STR,
+    }
+)
+
+JOB_FIELDS: dict[str, Schema] = {
+    "job_id": INT,
+    "url": STR,
+    "target": {"type": "string", "description": "normalised target, e.g. youtube:ID"},
+    "mode": {"type": "integer", "description": "0 archive, 1 re-archive, 2 delete"},
+    "state": {"type": "string", "enum": JOB_STATES},
+    "attempts": INT,
+    "max_attempts": INT,
+    "available_at": OPT_TIME,
+    "lease_owner": OPT_STR,
+    "lease_expires_at": OPT_TIME,
+    "progress": OPT_NUM,
+    "progress_message": OPT_STR,
+    "last_error": OPT_STR,
+    "created_at": OPT_TIME,
+    "finished_at": OPT_TIME,
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": {
+        **obj({"error": STR}),
+        "description": "Every error answer: a message safe to show.",
+    },
+    "VideoSummary": VIDEO_SUMMARY,
+    "VideoList": array(ref("VideoSummary")),
+    "VideoPage": obj(
+        {
+            "pages": {"type": "integer", "minimum": 0},
+            "pages_capped": {
+                "type": "boolean",
+                "description": "true when the total was not counted past a cap",
+            },
+            "results": array(ref("VideoSummary")),
+        }
+    ),
+    "ChannelSearchPage": obj(
+        {
+            "pages": {"type": "integer", "minimum": 0},
+            "pages_capped": BOOL,
+            "results": array(
+                obj(
+                    {
+                        "channel_id": STR,
+                        "channel_name": STR,
+                        "description": {
+                            "type": ["string", "null"],
+                            "description": "the romanized name (the original's quirk, kept)",
+                        },
+                        "romanized_name": OPT_STR,
+                        "channel_description": OPT_STR,
+                    }
+                )
+            ),
+        }
+    ),
+    "DiscoverChannel": obj({"channel_id": STR, "channel_name": STR, "romanized": OPT_STR}),
+    "ChannelName": obj(
+        {"aliases": array(STR), "channel_name": STR, "description": OPT_STR},
+    ),
+    "WorkerStatuses": obj(
+        {
+            "workers": array(
+                obj(
+                    {
+                        "name": OPT_STR,
+                        "status": OPT_STR,
+                        "timestamp": {"type": "string", "description": "YYYY-MM-DD HH:MM:SS[.f]"},
+                        "last_seen": TIME,
+                        "online": BOOL,
+                        "current_job_id": OPT_INT,
+                        "progress": OPT_NUM,
+                    }
+                )
+            )
+        }
+    ),
+    "StorageStatus": obj(
+        {
+            "most_recent_archived_video_date": OPT_STR,
+            "most_recent_archived_at": OPT_TIME,
+            "number_of_channels": INT,
+            "number_of_files": INT,
+            "storage_size": NUM,
+            "units": STR,
+        }
+    ),
+    "FileData": obj(
+        {"file_size": OPT_NUM, "file_size_units": STR, "file_type": OPT_STR, "video_id": STR}
+    ),
+    "VideoData": {
+        **obj(
+            {"file_ext": OPT_STR, "file_size": OPT_NUM, "file_size_units": STR},
+        ),
+        "description": "yt-dlp's info.json verbatim plus the file fields, or, without one, "
+        "channel, channel_id, description, title, upload_date and video_id.",
+        "additionalProperties": True,
+    },
+    "CaptionList": array(obj({"language": STR, "format": STR, "url": STR})),
+    "Job": obj(JOB_FIELDS),
+    "JobList": obj({"jobs": array(ref("Job"))}),
+    "JobDetail": obj(
+        {
+            **JOB_FIELDS,
+            "events": array(
+                obj(
+                    {
+                        "event": STR,
+                        "actor": OPT_STR,
+                        "actor_token_id": OPT_INT,
+                        "message": OPT_STR,
+                        "at": TIME,
+                    }
+                )
+            ),
+        }
+    ),
+    "Enqueued": obj(
+        {
+            "status": {"type": "string", "enum": ["OK", "Already queued"]},
+            "created": BOOL,
+            **JOB_FIELDS,
+        }
+    ),
+    "NextJob": obj(
+        {
+            "next_video": STR,
+            "mode": INT,
+            "job_id": INT,
+            "target": STR,
+            "attempt": INT,
+            "lease_expires_at": TIME,
+        }
+    ),
+    "Uploaded": obj({"kind": STR, "ext": STR, "size": INT, "sha256": STR}),
+    "Completed": obj(
+        {
+            **JOB_FIELDS,
+            "already_done": BOOL,
+            "video_id": OPT_STR,
+            "files": array(obj({"kind": STR, "key": STR, "size": INT, "sha256": OPT_STR})),
+        }
+    ),
+    "Health": obj({"status": {"type": "string", "enum": ["ok"]}}),
+    "Readiness": obj(
+        {
+            "status": {"type": "string", "enum": ["ready", "unavailable"]},
+            "checks": {
+                "type": "object",
+                "additionalProperties": obj(
+                    {"ok": BOOL, "error": STR, "current": OPT_STR, "head": OPT_STR},
+                    required=["ok"],
+                ),
+            },
+            "error": STR,
+            "failed": array(STR),
+        },
+        required=["status", "checks"],
+    ),
+}
