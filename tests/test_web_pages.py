@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from patchwork.app import create_app
 from patchwork.archive import videos
 from patchwork.archive.heartbeats import record_heartbeat
 from patchwork.archive.queue import Actor
@@ -195,3 +197,13 @@ def test_converted_captions(client: FlaskClient, archive: Database) -> None:
     assert f'src="/watch/captions/{SUBRIP_ID}/en.vtt"' in page
     vtt = client.get("/watch/captions/pwdemo00001/en.vtt").get_data(as_text=True)
     assert vtt.startswith("WEBVTT") and "440 Hz" in vtt
+
+
+def test_status_page_says_when_the_database_is_down(tmp_path: Path) -> None:
+    broken = Settings(
+        instance_path=tmp_path / "instance",
+        database_url=f"sqlite:///{tmp_path}",  # a folder: never opens
+        storage_url=f"file://{tmp_path / 'archive'}",
+    )
+    page = text(create_app(broken).test_client(), "/status")
+    assert "Database offline" in page and "Website online" in page
