@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import browser_fixtures
 from browser_fixtures import (  # noqa: F401
     VIEWPORTS,
     WORKER_NAME,
@@ -187,3 +188,13 @@ def test_queue_portal_adds_a_url(
     row.wait_for()
     assert "queued" in row.inner_text()
     check_layout(page, screenshots, "queue", viewport)
+
+
+def test_a_missing_browser_skips_or_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(browser_fixtures, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.delenv("PATCHWORK_TEST_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        browser_fixtures.require_browser()
+    monkeypatch.setenv("PATCHWORK_TEST_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="PATCHWORK_TEST_BROWSER=1 but"):
+        browser_fixtures.require_browser()
