@@ -91,7 +91,7 @@ def catalog_paths() -> dict[str, Any]:
         "/api/search/results": _get(
             "Search videos",
             "search",
-            json_answer("One page.", ref("VideoPage")),
+            json_answer("One page.", ref("VideoSearchPage")),
             400,
             parameters=[
                 Q,
@@ -176,12 +176,12 @@ def _media(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
         "200": {
             "description": "The whole file.",
             "headers": file_headers,
-            "content": {"*/*": {"schema": {}}},
+            "content": {"*/*": {}},
         },
         "206": {
             "description": "The requested range.",
             "headers": {**file_headers, "Content-Range": {"schema": {"type": "string"}}},
-            "content": {"*/*": {"schema": {}}},
+            "content": {"*/*": {}},
         },
         "302": {
             "description": "Redirect to a CDN or presigned URL (PATCHWORK_MEDIA_REDIRECT).",

@@ -78,9 +78,15 @@ SCHEMAS: dict[str, Schema] = {
     "VideoPage": obj(
         {
             "pages": {"type": "integer", "minimum": 0},
+            "results": array(ref("VideoSummary")),
+        }
+    ),
+    "VideoSearchPage": obj(
+        {
+            "pages": {"type": "integer", "minimum": 0},
             "pages_capped": {
                 "type": "boolean",
-                "description": "true when the total was not counted past a cap",
+                "description": "true when counting stopped at a cap: pages is a lower bound",
             },
             "results": array(ref("VideoSummary")),
         }
