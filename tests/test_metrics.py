@@ -16,7 +16,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
-from test_serve import BIN, _free_port, _wait_until_listening
 
 from patchwork.app import create_app
 from patchwork.archive import queue
@@ -24,6 +23,7 @@ from patchwork.archive.queue import Actor
 from patchwork.archive.tokens import create_token
 from patchwork.config import Settings
 from patchwork.state import app_state
+from test_serve import BIN, _free_port, _wait_until_listening
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
