@@ -60,12 +60,27 @@ def schema_statements() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def legacy_database() -> str:
+def legacy_database() -> Iterator[str]:
     base = os.environ.get("PATCHWORK_TEST_MYSQL_URL")
     if not base:
         pytest.skip("PATCHWORK_TEST_MYSQL_URL is not set: the original's database is MySQL")
+    # The process id too: other checkouts' test runs share the MariaDB server.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return create_legacy_database(base, f"patchwork_legacy_src_{worker}")
+    name = f"patchwork_legacy_src_{worker}_{os.getpid()}"
+    yield create_legacy_database(base, name)
+    drop_database(base, name)
+
+
+def drop_database(base_url: str, name: str) -> None:
+    server = create_engine(
+        make_url(base_url).set(database="mysql").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    finally:
+        server.dispose()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import tzinfo
 from patchwork.db import Database
 from patchwork.legacy import copy, copy_queue
 from patchwork.legacy.report import ImportReport
-from patchwork.legacy.source import LegacySource
+from patchwork.legacy.source import TABLES, LegacySource
 from patchwork.legacy.writer import Progress, Writer
 
 #: ``(label, total rows) -> context manager yielding a tick(n) callable``: a progress bar.
@@ -31,7 +31,7 @@ def import_legacy(
     """Copy everything; the source is only read. Safe to run again (it then writes nothing)."""
     source.check()
     report = ImportReport(dry_run=dry_run)
-    for table in source.tables:
+    for table in [t for t in TABLES if source.has(t)]:
         report.table(table)  # every table appears in the report, in this order
     writer = Writer(db, dry_run=dry_run)
     try:
