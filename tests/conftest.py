@@ -34,7 +34,8 @@ BACKEND_ENV = {
 
 
 def _worker_suffix() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # The pid keeps two test runs on one machine (or two xdist workers) off each other's data.
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 def _server_url(base: str, backend: str) -> str:
@@ -44,26 +45,34 @@ def _server_url(base: str, backend: str) -> str:
     )
 
 
-def _create_scratch_database(backend: str, base_url: str) -> str:
-    """A fresh, empty database on the server ``base_url`` points at; returns its URL."""
-    name = f"patchwork_test_{_worker_suffix()}"
+def _scratch_statements(backend: str, name: str) -> tuple[str, str]:
+    if backend == "mysql":
+        return (
+            f"DROP DATABASE IF EXISTS `{name}`",
+            f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+        )
+    return (
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        f"CREATE DATABASE \"{name}\" ENCODING 'UTF8'",
+    )
+
+
+def _run_on_server(backend: str, base_url: str, *statements: str) -> None:
     server = create_engine(_server_url(base_url, backend), isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as connection:
-            if backend == "mysql":
-                connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-                connection.execute(
-                    text(
-                        f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-                    )
-                )
-            else:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                connection.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8'"))
+            for statement in statements:
+                connection.execute(text(statement))
     except Exception as exc:  # pragma: no cover - CI must fail loudly, never skip
         pytest.fail(f"{BACKEND_ENV[backend]} is set but its server is unreachable: {exc}")
     finally:
         server.dispose()
+
+
+def _create_scratch_database(backend: str, base_url: str) -> str:
+    """A fresh, empty database on the server ``base_url`` points at; returns its URL."""
+    name = f"patchwork_test_{_worker_suffix()}"
+    _run_on_server(backend, base_url, *_scratch_statements(backend, name))
     return make_url(base_url).set(database=name).render_as_string(hide_password=False)
 
 
@@ -72,7 +81,7 @@ def _backends() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def migrated_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def migrated_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     urls: dict[str, str] = {}
     for backend in _backends():
         if backend == "sqlite":
@@ -84,7 +93,13 @@ def migrated_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         upgrade(db)
         db.dispose()
         urls[backend] = url
-    return urls
+    yield urls
+    for backend, url in urls.items():
+        if backend != "sqlite":
+            name = make_url(url).database or ""
+            _run_on_server(
+                backend, os.environ[BACKEND_ENV[backend]], _scratch_statements(backend, name)[0]
+            )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
