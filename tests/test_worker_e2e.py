@@ -12,7 +12,7 @@ from sqlalchemy import select
 from patchwork.cli import cli
 from patchwork.db import Database
 from patchwork.db.models import Job, StoredFile
-from worker_fixtures import MP4, WEBM, LiveServer, Source, live, source  # noqa: F401
+from worker_fixtures import JPG, MP4, VTT, WEBM, LiveServer, Source, live, source  # noqa: F401
 
 
 def run_worker(live: LiveServer, workdir: Path, *extra: str) -> tuple[int, str]:
@@ -72,6 +72,28 @@ def test_worker_archives_webm_and_mp4(
     assert list(workdir.iterdir()) == []  # scratch folders removed
     status = live.get("/api/status").json()["workers"]
     assert [w["name"] for w in status] == ["test-box"]
+
+
+def test_page_with_poster_and_captions(live: LiveServer, source: Source, tmp_path: Path) -> None:
+    """An HTML5 page: yt-dlp's generic extractor finds the video, its poster and captions."""
+    source.files["/watch/song.html"] = (
+        b"<!DOCTYPE html><html><head><title>A song</title></head><body>"
+        b'<video poster="/media/song.jpg"><source src="/media/song.webm" type="video/webm">'
+        b'<track kind="subtitles" srclang="en" src="/media/song.en.vtt"></video></body></html>'
+    )
+    source.files["/media/song.webm"] = WEBM
+    source.files["/media/song.jpg"] = JPG
+    source.files["/media/song.en.vtt"] = VTT
+    job = live.enqueue(source.url("/watch/song.html"))
+
+    code, output = run_worker(live, tmp_path / "work")
+
+    assert code == 0, output
+    video_id = live.job(job["job_id"])["events"][-1]["message"].removeprefix("archived ")
+    assert live.get(f"/api/video/{video_id}").json()["title"].startswith("A song")
+    assert live.get(f"/media/video/{video_id}").content == WEBM
+    assert live.get(f"/media/thumbnail/{video_id}").content == JPG
+    assert live.get(f"/media/captions/{video_id}/en").content == VTT
 
 
 def test_missing_source_fails_for_good_and_the_worker_goes_on(

@@ -20,7 +20,15 @@ from patchwork.db import Database
 
 WEBM = resources.files("patchwork.demo").joinpath("pwdemo00001.webm").read_bytes()
 MP4 = resources.files("patchwork.demo").joinpath("pwdemo00003.mp4").read_bytes()
-TYPES = {"webm": "video/webm", "mp4": "video/mp4"}
+JPG = resources.files("patchwork.demo").joinpath("pwdemo00001.jpg").read_bytes()
+VTT = resources.files("patchwork.demo").joinpath("pwdemo00001.en.vtt").read_bytes()
+TYPES = {
+    "webm": "video/webm",
+    "mp4": "video/mp4",
+    "html": "text/html; charset=utf-8",
+    "jpg": "image/jpeg",
+    "vtt": "text/vtt",
+}
 
 
 @dataclass
