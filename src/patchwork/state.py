@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
+from patchwork.archive.legacy_layout import open_archive_storage
 from patchwork.cache import AnswerCache
 from patchwork.config import Settings
 from patchwork.db import Database
-from patchwork.storage import Storage, open_storage
+from patchwork.storage import Storage
 
 EXTENSION_KEY = "patchwork"
 
@@ -29,11 +30,8 @@ class AppState:
         if self._storage is None:
             with self._storage_lock:
                 if self._storage is None:
-                    self._storage = open_storage(
-                        self.settings.storage_url,
-                        s3_endpoint_url=self.settings.s3_endpoint_url,
-                        s3_region=self.settings.s3_region,
-                    )
+                    # Patchwork's layout, or an original bucket served in place.
+                    self._storage = open_archive_storage(self.settings)
         return self._storage
 
 

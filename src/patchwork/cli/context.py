@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from patchwork.app import prepare_instance
+from patchwork.archive.legacy_layout import open_archive_storage
 from patchwork.config import ConfigError, Settings, load_settings
 from patchwork.db import Database, DatabaseUnavailable
 from patchwork.db.migrate import is_current
-from patchwork.storage import Storage, StorageError, open_storage
+from patchwork.storage import Storage, StorageError
 
 
 def settings_or_exit() -> Settings:
@@ -39,12 +40,10 @@ def database_or_exit(settings: Settings, *, require_current: bool = True) -> Dat
 def storage_or_exit(settings: Settings) -> Storage:
     """The archive's storage, checked to be reachable."""
     try:
-        storage = open_storage(
-            settings.storage_url,
-            s3_endpoint_url=settings.s3_endpoint_url,
-            s3_region=settings.s3_region,
-        )
+        storage = open_archive_storage(settings)
         storage.check()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     except (ValueError, StorageError) as exc:
         raise click.ClickException(f"PATCHWORK_STORAGE_URL: {exc}") from None
     return storage

@@ -1,0 +1,192 @@
+"""Serving an original Patchwork bucket in place: Patchwork's keys mapped onto its layout.
+
+The original's rclone targets (API-CONTRACT.md §7) put videos at ``<prefix>/{id}.{ext}``,
+thumbnails, metadata and captions under ``thumbnails/``, ``metadata/`` and ``captions/`` of
+another prefix (often another bucket), and channel images at ``{channel_id}_pfp.jpg`` and
+``{channel_id}_banner.jpg``. :class:`LegacyLayoutStorage` is a :class:`Storage` that keeps
+Patchwork's own keys (DESIGN.md) everywhere else — database rows, the media endpoints, the
+scan — and translates them here only, so nothing is copied and ``storage migrate`` can later
+move objects into Patchwork's layout without touching a row.
+
+Settings (read from ``PATCHWORK_*`` variables):
+
+``PATCHWORK_STORAGE_LAYOUT``         ``patchwork`` (default) or ``legacy``
+``PATCHWORK_LEGACY_VIDEO_URL``       where ``{id}.webm|mp4`` live (default: the storage URL)
+``PATCHWORK_LEGACY_CONTENT_URL``     holds ``thumbnails/``, ``metadata/``, ``captions/``
+                                     (default: the video URL)
+``PATCHWORK_LEGACY_CHANNEL_IMAGES_URL``  holds ``{channel_id}_pfp.jpg`` / ``_banner.jpg``
+                                     (default: the content URL)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import BinaryIO
+
+from patchwork.config import ConfigError, Settings
+from patchwork.storage import CHUNK_SIZE, ObjectInfo, Storage, open_storage
+
+CONTENT_PREFIXES = ("thumbnails/", "metadata/", "captions/")
+CHANNEL_IMAGES = {"avatar.jpg": "_pfp.jpg", "banner.jpg": "_banner.jpg"}
+
+
+class LegacyLayoutStorage:
+    """Routes each Patchwork key to the storage and key where the original put it."""
+
+    def __init__(
+        self, videos: Storage, content: Storage, channel_images: Storage, fallback: Storage
+    ) -> None:
+        self.videos = videos
+        self.content = content
+        self.channel_images = channel_images
+        self.fallback = fallback
+
+    # ---- the mapping ----------------------------------------------------------------------
+
+    def route(self, key: str) -> tuple[Storage, str]:
+        head, _, rest = key.partition("/")
+        if head == "video" and rest and "/" not in rest:
+            return self.videos, rest
+        if key.startswith(CONTENT_PREFIXES):
+            return self.content, key
+        if head == "channels":
+            channel_id, _, image = rest.rpartition("/")
+            suffix = CHANNEL_IMAGES.get(image)
+            if channel_id and "/" not in channel_id and suffix:
+                return self.channel_images, f"{channel_id}{suffix}"
+        return self.fallback, key
+
+    def _mounts(self, prefix: str) -> Iterator[tuple[Storage, str, str]]:
+        """(storage, prefix to list it with, Patchwork prefix) of mounts ``prefix`` touches."""
+        mounts = [
+            (self.videos, "video/"),
+            *((self.content, p) for p in CONTENT_PREFIXES),
+            (self.channel_images, "channels/"),
+        ]
+        for storage, mapped in mounts:
+            if mapped.startswith(prefix):
+                native = mapped if mapped in CONTENT_PREFIXES else ""
+            elif prefix.startswith(mapped):
+                if mapped in CONTENT_PREFIXES:
+                    native = prefix  # the same key on the content storage
+                elif mapped == "video/":
+                    native = prefix[len(mapped) :]
+                else:
+                    native = ""  # channel images: filtered after unmapping
+            else:
+                continue
+            yield storage, native, mapped
+
+    def unmap(self, mapped: str, native_key: str) -> str | None:
+        """The Patchwork key of an object listed under a mount, or ``None`` if foreign."""
+        if mapped == "video/":
+            return f"video/{native_key}" if "/" not in native_key else None
+        if mapped == "channels/":
+            for image, suffix in CHANNEL_IMAGES.items():
+                if native_key.endswith(suffix) and "/" not in native_key:
+                    return f"channels/{native_key[: -len(suffix)]}/{image}"
+            return None
+        return native_key
+
+    # ---- Storage protocol -----------------------------------------------------------------
+
+    def stat(self, key: str) -> ObjectInfo | None:
+        storage, native = self.route(key)
+        info = storage.stat(native)
+        return replace(info, key=key) if info is not None else None
+
+    def exists(self, key: str) -> bool:
+        storage, native = self.route(key)
+        return storage.exists(native)
+
+    def read_range(
+        self, key: str, start: int, end: int, *, chunk_size: int = CHUNK_SIZE
+    ) -> Iterator[bytes]:
+        storage, native = self.route(key)
+        return storage.read_range(native, start, end, chunk_size=chunk_size)
+
+    def iter_object(self, key: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        storage, native = self.route(key)
+        return storage.iter_object(native, chunk_size)
+
+    def write(self, key: str, stream: BinaryIO, *, content_type: str | None = None) -> ObjectInfo:
+        storage, native = self.route(key)
+        return replace(storage.write(native, stream, content_type=content_type), key=key)
+
+    def write_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> ObjectInfo:
+        storage, native = self.route(key)
+        return replace(storage.write_bytes(native, data, content_type=content_type), key=key)
+
+    def delete(self, key: str) -> None:
+        storage, native = self.route(key)
+        storage.delete(native)
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = [info.key for info in self.list(prefix)]
+        for key in keys:
+            self.delete(key)
+        return len(keys)
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        for storage, native_prefix, mapped in self._mounts(prefix):
+            for info in storage.list(native_prefix):
+                key = self.unmap(mapped, info.key)
+                if key is not None and key.startswith(prefix):
+                    yield replace(info, key=key)
+        if any(self.fallback is s for s in self._all()[:3]):
+            return  # shared with a mount: its objects were listed (and mapped) above
+        for info in self.fallback.list(prefix):
+            if self.route(info.key) == (self.fallback, info.key):
+                yield info
+
+    def direct_url(self, key: str, *, expires_seconds: int = 3600) -> str | None:
+        storage, native = self.route(key)
+        return storage.direct_url(native, expires_seconds=expires_seconds)
+
+    def local_path(self, key: str) -> Path | None:
+        storage, native = self.route(key)
+        return storage.local_path(native)
+
+    def check(self) -> None:
+        for storage in {id(s): s for s in self._all()}.values():
+            storage.check()
+
+    def describe(self) -> str:
+        return (
+            f"original layout: videos {self.videos.describe()}, content "
+            f"{self.content.describe()}, channel images {self.channel_images.describe()}"
+        )
+
+    def _all(self) -> tuple[Storage, ...]:
+        return (self.videos, self.content, self.channel_images, self.fallback)
+
+
+def open_archive_storage(settings: Settings) -> Storage:
+    """The archive's storage as configured, in Patchwork's layout or the original's."""
+    options = {"s3_endpoint_url": settings.s3_endpoint_url, "s3_region": settings.s3_region}
+    main = open_storage(settings.storage_url, **options)
+    layout = (settings.extra.get("PATCHWORK_STORAGE_LAYOUT") or "patchwork").strip().lower()
+    if layout == "patchwork":
+        return main
+    if layout != "legacy":
+        raise ConfigError(
+            f"PATCHWORK_STORAGE_LAYOUT must be 'patchwork' or 'legacy', not {layout!r}"
+        )
+    urls: dict[str, str] = {}
+    previous = settings.storage_url
+    for name in ("VIDEO", "CONTENT", "CHANNEL_IMAGES"):
+        setting = f"PATCHWORK_LEGACY_{name}_URL"
+        urls[name] = settings.extra.get(setting) or previous
+        previous = urls[name]
+    opened: dict[str, Storage] = {settings.storage_url: main}
+    for name, url in urls.items():
+        if url not in opened:
+            try:
+                opened[url] = open_storage(url, **options)
+            except ValueError as exc:
+                raise ConfigError(f"PATCHWORK_LEGACY_{name}_URL: {exc}") from None
+    return LegacyLayoutStorage(
+        opened[urls["VIDEO"]], opened[urls["CONTENT"]], opened[urls["CHANNEL_IMAGES"]], main
+    )
