@@ -6,7 +6,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import tzinfo
 
+from sqlalchemy import select
+
 from patchwork.db import Database
+from patchwork.db.models import Video
+from patchwork.db.search_index import reindex
 from patchwork.legacy import copy, copy_queue
 from patchwork.legacy.report import ImportReport
 from patchwork.legacy.source import TABLES, LegacySource
@@ -34,6 +38,11 @@ def import_legacy(
     for table in [t for t in TABLES if source.has(t)]:
         report.table(table)  # every table appears in the report, in this order
     writer = Writer(db, dry_run=dry_run)
+    with db.reading() as session:
+        empty = session.scalar(select(Video.id).limit(1)) is None
+    if empty:
+        # First import into an empty archive: build the search index once at the end.
+        writer.info[copy.DEFER_SEARCH_INDEX] = True
     try:
         with progress(
             "tokens", _count(source, "archive_queue_auth", "archive_worker_auth")
@@ -62,6 +71,9 @@ def import_legacy(
                 continue
             with progress(f"{table} → {label}", source.count(table)) as tick:
                 step(tick)
+        if empty and not dry_run:
+            with progress("search index", source.count("songs")) as tick, db.transaction() as s:
+                reindex(s.connection(), tick)
     finally:
         writer.close()
     return ImportReport(

@@ -25,17 +25,21 @@ class Writer:
         self.db = db
         self.dry_run = dry_run
         self._session: Session | None = None
+        #: Copied onto every batch's ``session.info`` (e.g. to defer the search index).
+        self.info: dict[str, object] = {}
 
     @contextmanager
     def batch(self) -> Iterator[Session]:
         if not self.dry_run:
             with self.db.transaction() as session:
+                session.info.update(self.info)
                 yield session
             return
         if self._session is None:
             self._session = Session(self.db.engine, expire_on_commit=False)
             self._session.begin()
         session = self._session
+        session.info.update(self.info)
         yield session
         session.flush()
         session.expunge_all()  # flat memory: the identity map must not grow with the run
