@@ -157,8 +157,9 @@ def test_sigterm_mid_upload_finishes_the_job_and_exits_0(
     assert list((tmp_path / "work").iterdir()) == []
 
 
-def test_sigterm_mid_download_hands_the_job_back_and_exits_0(
-    live: LiveServer, source: Source, db: Database, tmp_path: Path
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_stop_signal_mid_download_hands_the_job_back_and_exits_0(
+    live: LiveServer, source: Source, tmp_path: Path, signum: int
 ) -> None:
     source.files["/v/slow.webm"] = WEBM
     source.gate = threading.Event()
@@ -166,7 +167,7 @@ def test_sigterm_mid_download_hands_the_job_back_and_exits_0(
     proc = start_worker(live, tmp_path / "work", "polite")
     try:
         assert source.waiting.wait(DEADLINE), "the download never started"
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
     finally:
         source.gate.set()
     code, output = finish(proc)

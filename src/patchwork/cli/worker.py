@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +53,16 @@ def worker(config_path: str | None, verbose: bool, **options: Any) -> None:
         raise click.ClickException(str(exc)) from None
 
     _log_to_stderr(verbose)
+    stop = threading.Event()  # set by the first SIGTERM/SIGINT; cuts waits short
     client = ApiClient(
-        config.server, config.token, config.name, retries=config.retries, timeout=60.0
+        config.server,
+        config.token,
+        config.name,
+        retries=config.retries,
+        timeout=60.0,
+        sleep=stop.wait,
     )
-    runner = Runner(config, client, Downloader(config))
+    runner = Runner(config, client, Downloader(config, stop=stop))
     signal.signal(signal.SIGTERM, runner.request_stop)
     signal.signal(signal.SIGINT, runner.request_stop)
     logging.getLogger("patchwork.worker").info(

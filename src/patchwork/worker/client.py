@@ -111,6 +111,7 @@ class ApiClient:
         path: str,
         *,
         job_call: bool = False,
+        retries: int | None = None,
         body: Callable[[], Mapping[str, Any]] | None = None,
         **kwargs: Any,
     ) -> requests.Response:
@@ -123,14 +124,15 @@ class ApiClient:
                     method, url, timeout=self.timeout, **kwargs, **extra
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
+                reason = str(exc).rsplit(": ", 1)[-1].strip("')\"")[:120]
+                problem = f"{type(exc).__name__}: {reason}"
             else:
                 if response.status_code not in RETRY_STATUSES:
                     return self._checked(response, job_call)
                 problem = f"HTTP {response.status_code}"
                 retry_after = response.headers.get("Retry-After", "")
             attempt += 1
-            if attempt > self.retries:
+            if attempt > (self.retries if retries is None else retries):
                 raise ApiError(f"{method} {path}: {problem} (gave up after {attempt} tries)")
             delay = min(60.0, 2.0 ** (attempt - 1)) * (0.75 + random.random() / 2)
             if problem.startswith("HTTP") and retry_after.isdigit():
@@ -158,7 +160,10 @@ class ApiClient:
     def heartbeat(self, status: str) -> None:
         try:
             self._request(
-                "POST", "/api/worker/heartbeat", data={"status": status, "name": self.name}
+                "POST",
+                "/api/worker/heartbeat",
+                retries=1,
+                data={"status": status, "name": self.name},
             )
         except AuthError:
             raise
