@@ -116,6 +116,19 @@ def test_missing_source_fails_for_good_and_the_worker_goes_on(
         assert session.get(Job, gone["job_id"]) is not None
 
 
+def test_video_over_the_size_limit_fails_for_good(
+    live: LiveServer, source: Source, tmp_path: Path
+) -> None:
+    source.files["/v/big.webm"] = WEBM
+    job = live.enqueue(source.url("/v/big.webm"))
+    code, output = run_worker(live, tmp_path / "work", "--max-filesize", "1000")
+    assert code == 0, output
+    failed = live.job(job["job_id"])
+    assert (failed["state"], failed["attempts"]) == ("failed", 1)
+    assert "larger than max-filesize" in failed["last_error"]
+    assert "error" in live.get("/api/video/big").json()
+
+
 def test_mode_zero_skips_an_archived_video_and_mode_one_forces(
     live: LiveServer, source: Source, tmp_path: Path
 ) -> None:

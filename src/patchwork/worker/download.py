@@ -115,14 +115,22 @@ def _deno_path() -> str | None:
 
 
 class _Logger:
-    """yt-dlp's messages into ours: debug lines stay quiet, warnings and errors show."""
+    """yt-dlp's messages into ours: debug lines stay quiet, warnings and errors show.
+
+    yt-dlp only *says* when it skips a file over ``max_filesize``; that is remembered.
+    """
+
+    def __init__(self) -> None:
+        self.too_large: str | None = None
 
     def debug(self, msg: str) -> None:
+        if "larger than max-filesize" in msg:
+            self.too_large = msg.strip().removeprefix("[download] ")
         if not msg.startswith("[download]"):
             log.debug("yt-dlp: %s", msg)
 
     def info(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
+        self.debug(msg)
 
     def warning(self, msg: str) -> None:
         log.warning("yt-dlp: %s", msg)
@@ -147,7 +155,12 @@ class Downloader:
 
             plugin_dirs.value = ["default", *config.plugin_dirs]
 
-    def options(self, workdir: Path, hook: Callable[[Mapping[str, Any]], None]) -> dict[str, Any]:
+    def options(
+        self,
+        workdir: Path,
+        hook: Callable[[Mapping[str, Any]], None],
+        logger: _Logger | None = None,
+    ) -> dict[str, Any]:
         c = self.config
         opts: dict[str, Any] = {
             "paths": {"home": str(workdir), "temp": str(workdir)},
@@ -158,7 +171,7 @@ class Downloader:
             "quiet": True,
             "noprogress": True,
             "no_color": True,
-            "logger": _Logger(),
+            "logger": logger or _Logger(),
             "progress_hooks": [hook],
             "socket_timeout": c.socket_timeout,
             "retries": 3,
@@ -217,7 +230,8 @@ class Downloader:
                 on_progress(min(100.0, 100.0 * float(got) / float(total)))
 
         try:
-            with yt_dlp.YoutubeDL(self.options(workdir, hook)) as ydl:
+            logger = _Logger()
+            with yt_dlp.YoutubeDL(self.options(workdir, hook, logger)) as ydl:
                 info = ydl.extract_info(url, download=False)
                 if info is None:
                     raise DownloadFailed("yt-dlp found nothing at this URL", retryable=False)
@@ -230,7 +244,7 @@ class Downloader:
                     return None
                 info = ydl.process_ie_result(info, download=True)
                 clean = ydl.sanitize_info(info)
-                download = self._collect(workdir, clean)
+                download = self._collect(workdir, clean, logger.too_large)
                 if want_channel is not None:
                     self._channel_images(ydl, clean, workdir, download, want_channel)
         except (DownloadFailed, Stopped):
@@ -243,13 +257,15 @@ class Downloader:
             raise DownloadFailed(f"{type(exc).__name__}: {exc}", retryable=True) from exc
         return download
 
-    def _collect(self, workdir: Path, info: dict[str, Any]) -> Download:
+    def _collect(self, workdir: Path, info: dict[str, Any], too_large: str | None) -> Download:
         video: Path | None = None
         for item in info.get("requested_downloads") or ():
             path = Path(str(item.get("filepath") or item.get("filename") or ""))
             if path.name and path.is_file():
                 video = path
         limit = self.config.max_filesize
+        if video is None and too_large:
+            raise DownloadFailed(f"{too_large} (the limit is max_filesize)", retryable=False)
         if video is None:
             size = info.get("filesize") or info.get("filesize_approx")
             if limit and isinstance(size, int | float) and size > limit:
