@@ -279,4 +279,3 @@ class KeyValue(Base):
 
 # The search index hooks every flush of these models; imported last because it needs them.
 import patchwork.db.search_index  # noqa: E402, F401
-
