@@ -149,12 +149,15 @@ def _insert_videos(session: Session, rows: list[dict[str, Any]]) -> None:
     now = utcnow()
     postings: dict[str, list[tuple[str, bool]]] = {}
     for row in rows:
-        row["search_title"], row["search_channel"], postings[row["video_id"]] = video_search_fields(
-            row["title"], row["romanized_title"], row["channel_name"]
-        )
+        if not _deferred(session):
+            row["search_title"], row["search_channel"], postings[row["video_id"]] = (
+                video_search_fields(row["title"], row["romanized_title"], row["channel_name"])
+            )
         row["platform"], row["source_url"] = platform_of(row["video_id"])
         row["archived_at"] = row["updated_at"] = now
     session.execute(insert(Video), rows)
+    if not postings:
+        return
     ids = session.execute(
         select(Video.video_id, Video.id).where(Video.video_id.in_(list(postings)))
     ).all()
