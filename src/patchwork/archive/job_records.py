@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,6 +130,9 @@ def retrying(run: Callable[[], T]) -> T:
             if attempt == TRANSIENT_RETRIES - 1 or not is_transient_conflict(exc):
                 raise
             log.debug("transient conflict, retrying (%d)", attempt + 1)
+            # Two transactions that deadlocked and retry at once tend to deadlock again;
+            # a short random pause (growing with each attempt) lets one of them go first.
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))
     raise AssertionError("unreachable")
 
 

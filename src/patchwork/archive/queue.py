@@ -36,7 +36,7 @@ from patchwork.archive.job_records import (
 )
 from patchwork.archive.targets import Target, TargetError, delete_target, normalise_url
 from patchwork.db import Database
-from patchwork.db.dialect import claim_lock, serialize_on
+from patchwork.db.dialect import claim_lock, read_committed, serialize_on
 from patchwork.db.models import Job, JobEvent, Worker
 from patchwork.db.types import utcnow
 
@@ -179,6 +179,7 @@ def claim_next_job(
 
     def run() -> JobInfo | None:
         with db.transaction() as session:
+            read_committed(session)
             while True:
                 job = session.scalars(
                     claim_lock(

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from patchwork.db import Database
+from patchwork.db.dialect import is_transient_conflict
 from patchwork.db.models import Token
 from patchwork.db.types import utcnow
 
@@ -133,8 +135,17 @@ def authenticate(db: Database, secret: str | None) -> Principal | None:
         principal = Principal(token.id, token.name, token.role)
         stale = token.last_used_at is None or utcnow() - token.last_used_at > LAST_USED_RESOLUTION
     if stale:
-        with db.transaction() as session:
-            session.execute(
-                update(Token).where(Token.id == principal.token_id).values(last_used_at=utcnow())
-            )
+        try:
+            with db.transaction() as session:
+                session.execute(
+                    update(Token)
+                    .where(Token.id == principal.token_id)
+                    .values(last_used_at=utcnow())
+                )
+        except DBAPIError as exc:
+            # last_used is advisory: under a burst of requests with one token, MySQL may
+            # pick this UPDATE as a deadlock victim (job events hold the row's FK lock);
+            # the request itself must not fail for it.
+            if not is_transient_conflict(exc):
+                raise
     return principal

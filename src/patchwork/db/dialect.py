@@ -127,3 +127,16 @@ def oldest_first(session: Session, column: Any) -> list[Any]:
     if dialect_name(session) == "postgresql":
         return [column.asc().nulls_last()]
     return [column.is_(None), column.asc()]
+
+
+def read_committed(session: Session) -> None:
+    """Run the session's transaction at READ COMMITTED on MySQL/MariaDB.
+
+    Call it first in the transaction. Under MySQL's default REPEATABLE READ, a locking scan
+    (the claim's ``FOR UPDATE SKIP LOCKED``) also locks the *gaps* it scanned, and the
+    claim's own UPDATE then has to insert index entries into gaps other claimers hold:
+    a deadlock between claimers. READ COMMITTED takes record locks only, which is all the
+    claim needs. PostgreSQL already defaults to it; SQLite has one writer at a time.
+    """
+    if dialect_name(session) in ("mysql", "mariadb"):
+        session.connection(execution_options={"isolation_level": "READ COMMITTED"})
