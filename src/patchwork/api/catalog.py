@@ -7,22 +7,17 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from patchwork.api import shapes
+from patchwork.api import answers, shapes
 from patchwork.api.errors import ApiError
 from patchwork.api.params import count_arg, page_arg, text_arg
 from patchwork.archive import channels, search, videos
 from patchwork.archive.search import BadQuery
-from patchwork.cache import remember
 from patchwork.db.types import utcnow
 from patchwork.state import app_state
 
 bp = Blueprint("catalog", __name__, url_prefix="/api")
 
 RECENT_COUNT = 6
-POPULAR_COUNT = 6
-DISCOVER_TTL = 3600
-POPULAR_TTL = 3600
-FEATURED_TTL = 86400
 VIDEO_NOT_FOUND = "Video ID does not exist"
 CHANNEL_NOT_FOUND = "Channel ID does not exist"
 
@@ -45,39 +40,17 @@ def random_video() -> dict[str, Any]:
 
 @bp.get("/discover_videos")
 def discover_videos() -> list[dict[str, Any]]:
-    count = count_arg()
-    state = app_state()
-    return remember(
-        state.cache,
-        f"discover_videos:{count}",
-        DISCOVER_TTL,
-        lambda: shapes.video_list(videos.random_videos(state.db, count)),
-    )
+    return answers.discover_videos(count_arg())
 
 
 @bp.get("/discover_channels")
 def discover_channels() -> list[dict[str, Any]]:
-    count = count_arg()
-    state = app_state()
-    return remember(
-        state.cache,
-        f"discover_channels:{count}",
-        DISCOVER_TTL,
-        lambda: [shapes.discover_channel(c) for c in channels.random_channels(state.db, count)],
-    )
+    return answers.discover_channels(count_arg())
 
 
 @bp.get("/daily_featured_videos")
 def daily_featured_videos() -> list[dict[str, Any]]:
-    state = app_state()
-    # Keyed by the date, so tomorrow's picks never wait for yesterday's entry to expire.
-    today = utcnow().date()
-    return remember(
-        state.cache,
-        f"daily_featured:{today.isoformat()}",
-        FEATURED_TTL,
-        lambda: shapes.video_list(videos.daily_featured(state.db, today)),
-    )
+    return answers.daily_featured(utcnow().date())
 
 
 @bp.get("/recently_archived")
@@ -87,13 +60,7 @@ def recently_archived() -> list[dict[str, Any]]:
 
 @bp.get("/popular")
 def popular() -> list[dict[str, Any]]:
-    state = app_state()
-    return remember(
-        state.cache,
-        "popular",
-        POPULAR_TTL,
-        lambda: shapes.video_list(videos.popular(state.db, POPULAR_COUNT)),
-    )
+    return answers.popular()
 
 
 @bp.get("/channel/<channel_id>")

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from patchwork.api import shapes
+from patchwork.api import answers, shapes
 from patchwork.api.catalog import VIDEO_NOT_FOUND, is_probably_bot
 from patchwork.api.errors import ApiError, error_response
 from patchwork.archive import videos, workers
 from patchwork.archive.metadata import stored_info
-from patchwork.archive.storage_stats import StatsContext, StatsUnavailable, load_provider
+from patchwork.archive.storage_stats import StatsUnavailable
 from patchwork.cache import remember
 from patchwork.db import DatabaseUnavailable
 from patchwork.state import app_state
@@ -19,7 +19,6 @@ from patchwork.state import app_state
 bp = Blueprint("status", __name__, url_prefix="/api")
 
 STATUS_TTL = 10
-STORAGE_TTL = 300
 
 
 @bp.get("/status")
@@ -42,17 +41,10 @@ def status() -> dict[str, Any]:
 
 @bp.get("/storage/status")
 def storage_status() -> dict[str, Any]:
-    state = app_state()
-    name = state.settings.storage_stats
-    context = StatsContext(state.settings, state.db, state.storage)
-
-    def compute() -> dict[str, Any]:
-        try:
-            return shapes.storage_status(load_provider(name)(context))
-        except StatsUnavailable as exc:
-            raise ApiError(503, f"Storage statistics unavailable: {exc}") from None
-
-    return remember(state.cache, f"storage:{name}", STORAGE_TTL, compute)
+    try:
+        return answers.storage_status()
+    except StatsUnavailable as exc:
+        raise ApiError(503, f"Storage statistics unavailable: {exc}") from None
 
 
 @bp.get("/database/status")

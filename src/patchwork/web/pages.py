@@ -12,20 +12,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from patchwork.api import shapes
-from patchwork.api.catalog import (
-    DISCOVER_TTL,
-    FEATURED_TTL,
-    POPULAR_COUNT,
-    POPULAR_TTL,
-    RECENT_COUNT,
-    is_probably_bot,
-)
-from patchwork.api.status import STORAGE_TTL
+from patchwork.api import answers, shapes
+from patchwork.api.catalog import RECENT_COUNT, is_probably_bot
 from patchwork.archive import channels, media, search, videos, watch, workers
 from patchwork.archive.search import BadQuery
-from patchwork.archive.storage_stats import StatsContext, StatsUnavailable, load_provider
-from patchwork.cache import remember
+from patchwork.archive.storage_stats import StatsUnavailable
 from patchwork.db import DatabaseUnavailable
 from patchwork.db.types import utcnow
 from patchwork.state import app_state
@@ -44,64 +35,24 @@ def page_number() -> int:
 
 
 def storage_numbers() -> dict[str, Any] | None:
-    """The storage statistics the API's /api/storage/status serves (same cache entry)."""
-    state = app_state()
-    name = state.settings.storage_stats
-    context = StatsContext(state.settings, state.db, state.storage)
+    """The storage statistics /api/storage/status serves (same cache entry), if available."""
     try:
-        return remember(
-            state.cache,
-            f"storage:{name}",
-            STORAGE_TTL,
-            lambda: shapes.storage_status(load_provider(name)(context)),
-        )
+        return answers.storage_status()
     except StatsUnavailable:
         return None
-
-
-def discover_videos(count: int) -> list[dict[str, Any]]:
-    state = app_state()
-    return remember(
-        state.cache,
-        f"discover_videos:{count}",
-        DISCOVER_TTL,
-        lambda: shapes.video_list(videos.random_videos(state.db, count)),
-    )
 
 
 @bp.get("/")
 def home() -> str:
     state = app_state()
-    today = utcnow().date()
-    featured = remember(
-        state.cache,
-        f"daily_featured:{today.isoformat()}",
-        FEATURED_TTL,
-        lambda: shapes.video_list(videos.daily_featured(state.db, today)),
-    )
-    popular = remember(
-        state.cache,
-        "popular",
-        POPULAR_TTL,
-        lambda: shapes.video_list(videos.popular(state.db, POPULAR_COUNT)),
-    )
-    discover_channels = remember(
-        state.cache,
-        f"discover_channels:{CHANNEL_DISCOVER_COUNT}",
-        DISCOVER_TTL,
-        lambda: [
-            shapes.discover_channel(c)
-            for c in channels.random_channels(state.db, CHANNEL_DISCOVER_COUNT)
-        ],
-    )
     return render_template(
         "home.html",
         stats=storage_numbers(),
-        featured=featured,
+        featured=answers.daily_featured(utcnow().date()),
         recent=shapes.video_list(videos.recently_archived(state.db, RECENT_COUNT)),
-        popular=popular,
-        discover=discover_videos(DISCOVER_COUNT),
-        discover_channels=discover_channels,
+        popular=answers.popular(),
+        discover=answers.discover_videos(DISCOVER_COUNT),
+        discover_channels=answers.discover_channels(CHANNEL_DISCOVER_COUNT),
     )
 
 
@@ -119,7 +70,9 @@ def watch_page() -> str | tuple[str, int]:
     if not is_probably_bot():
         videos.count_view(state.db, video_id)
         details = watch.watch_details(state.db, video_id) or details
-    others = [v for v in discover_videos(WATCH_DISCOVER_COUNT + 1) if v["video_id"] != video_id]
+    others = [
+        v for v in answers.discover_videos(WATCH_DISCOVER_COUNT + 1) if v["video_id"] != video_id
+    ]
     return render_template(
         "watch.html", d=details, v=details.video, discover=others[:WATCH_DISCOVER_COUNT]
     )
