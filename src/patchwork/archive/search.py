@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select, true, union_all
+from sqlalchemy.orm import Session, aliased
 
 from patchwork.archive.records import ChannelSummary, Page, VideoSummary
 from patchwork.archive.search_terms import QueryWord, Requirement, plan_query
@@ -138,8 +138,254 @@ def search_videos(
     filters: VideoFilters | None = None,
 ) -> Page[VideoSummary]:
     words = query_words(q)
+    filters = filters or VideoFilters()
+    if not any(word.requirements for word in words):
+        return _scan_videos(db, words, page=page, per_page=per_page, sort=sort, filters=filters)
+    offset = (page - 1) * per_page
+    with db.reading() as session:
+        plan = _Plan.make(session, words, filters)
+        total = plan.count()
+        capped = total > COUNT_CAP
+        reachable = min(total, COUNT_CAP)
+        if offset >= reachable:
+            return Page(items=[], total=reachable, page=page, per_page=per_page, capped=capped)
+        want = offset + per_page
+        if sort == "oldest":
+            ids = plan.collect(plan.anywhere(), plan.oldest_segments(), want)[offset:]
+        elif sort == "newest":
+            ids = plan.collect(plan.anywhere(), plan.newest_segments(), want)[offset:]
+        else:
+            # Two tiers, each newest first. Tier one is fetched up to the page's end: if it
+            # runs out before, its length is its size and tier two fills the rest.
+            first = plan.collect(plan.in_title(), plan.newest_segments(), want)
+            ids = first[offset:]
+            if len(first) < want:
+                skip = max(0, offset - len(first))
+                rest = plan.collect(plan.not_in_title(), plan.newest_segments(), skip + want)
+                ids += rest[skip : skip + per_page - len(ids)]
+        by_id = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_(ids)))}
+        items = [VideoSummary.of(by_id[i]) for i in ids if i in by_id]
+        return Page(items=items, total=reachable, page=page, per_page=per_page, capped=capped)
+
+
+#: A driving prefix that spans more distinct terms than this is read as one range and sorted
+#: by the database instead of merged from per-term scans.
+MAX_DRIVER_TERMS = 32
+_NULL_DAY = -(1 << search_index.RANK_SHIFT)  # ranks above: undated videos
+
+
+@dataclass(frozen=True)
+class _Tier:
+    """Which postings of the driving requirement to scan, and what else each row needs."""
+
+    in_title_only: bool
+    conditions: list[ColumnElement[bool]]
+
+
+@dataclass
+class _Plan:
+    """A query's execution: one *driving* requirement (the rarest) read from the postings
+    index in rank order, every other word checked per row by index probes (``EXISTS`` on
+    the postings' primary key) or ``LIKE`` on the joined video, so ``LIMIT`` stops early."""
+
+    session: Session
+    words: list[QueryWord]
+    filters: VideoFilters
+    driver: Requirement
+    driver_word: QueryWord
+    driver_terms: list[str] | None  # None: too many, read as one range
+    driving: Any  # the aliased postings table read in rank order
+
+    @classmethod
+    def make(cls, session: Session, words: list[QueryWord], filters: VideoFilters) -> _Plan:
+        candidates = [(w, r) for w in words for r in w.requirements]
+        estimates = [(_estimate(session, r), not w.exact, n) for n, (w, r) in enumerate(candidates)]
+        word, req = candidates[min(estimates)[2]]
+        terms = _terms_of(session, req)
+        driving = aliased(VideoTerm, name="d")
+        return cls(session, words, filters, req, word, terms, driving)
+
+    # ---- conditions on the driving row -------------------------------------------------
+
+    @property
+    def _needs_video(self) -> bool:
+        return self.filters.channel_id is not None or any(not w.exact for w in self.words)
+
+    def _probe(self, req: Requirement, in_title: bool) -> ColumnElement[bool]:
+        other = aliased(VideoTerm)
+        condition = and_(other.video_id == self.driving.video_id, _term_matches(other.term, req))
+        if in_title:
+            condition = and_(condition, other.in_title == true())
+        return select(other.video_id).where(condition).exists()
+
+    def _word_anywhere(self, word: QueryWord) -> list[ColumnElement[bool]]:
+        found = [self._probe(r, False) for r in word.requirements if r is not self.driver]
+        if not word.exact:
+            found.append(
+                or_(
+                    _like(Video.search_title, word.pattern),
+                    _like(Video.search_channel, word.pattern),
+                )
+            )
+        return found
+
+    def _word_in_title(self, word: QueryWord) -> ColumnElement[bool]:
+        if word.exact:
+            return self._probe(word.requirements[0], True)
+        return _like(Video.search_title, word.pattern)
+
+    def _filters(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.filters.channel_id is not None:
+            found.append(Video.channel_id == self.filters.channel_id)
+        if self.filters.date_from is not None or self.filters.date_to is not None:
+            low, high = search_index.rank_bounds(self.filters.date_from, self.filters.date_to)
+            found.append(self.driving.rank.between(low, high))
+        return found
+
+    def anywhere(self) -> _Tier:
+        found = [c for w in self.words for c in self._word_anywhere(w)]
+        return _Tier(False, found + self._filters())
+
+    def in_title(self) -> _Tier:
+        found: list[ColumnElement[bool]] = []
+        only_title = self.driver_word.exact
+        for word in self.words:
+            if not word.exact:
+                found.extend(self._word_anywhere(word))
+            if word is self.driver_word and only_title:
+                continue  # the driving postings are title postings
+            if word.exact:
+                found.extend(self._probe(r, True) for r in word.requirements)
+            else:
+                found.append(self._word_in_title(word))
+        return _Tier(only_title, found + self._filters())
+
+    def not_in_title(self) -> _Tier:
+        every = and_(true(), *(self._word_in_title(w) for w in self.words))
+        return _Tier(False, [*self.anywhere().conditions, not_(every)])
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def _select(self, columns: list[Any], tier: _Tier) -> Select[Any]:
+        query = select(*columns).where(*tier.conditions)
+        if self._needs_video:
+            query = query.join(Video, Video.id == self.driving.video_id)
+        return query
+
+    def count(self) -> int:
+        """Matches of the whole query (both tiers), counted up to ``COUNT_CAP + 1``."""
+        d = self.driving
+        query = self._select([d.video_id], self.anywhere())
+        if self.driver_terms is not None and len(self.driver_terms) == 1:
+            query = query.where(d.term == self.driver_terms[0])  # one posting per video
+        else:
+            query = query.where(_term_matches(d.term, self.driver)).distinct()
+        limited = query.limit(COUNT_CAP + 1).subquery()
+        return int(self.session.scalar(select(func.count()).select_from(limited)) or 0)
+
+    def newest_segments(self) -> list[tuple[int | None, int | None, bool]]:
+        return [(None, None, True)]
+
+    def oldest_segments(self) -> list[tuple[int | None, int | None, bool]]:
+        # Ranks descending: oldest first, but undated videos (the top ranks) go last.
+        return [(None, _NULL_DAY, False), (_NULL_DAY + 1, None, False)]
+
+    def collect(
+        self, tier: _Tier, segments: list[tuple[int | None, int | None, bool]], want: int
+    ) -> list[int]:
+        """The first ``want`` video ids of ``tier`` in the order of ``segments`` (rank ranges
+        read one after the other, each ascending or not)."""
+        d = self.driving
+        flags = [True] if tier.in_title_only else [True, False]
+        sources: list[tuple[ColumnElement[bool], bool]] = []
+        if self.driver_terms is None:
+            in_flags = d.in_title == true() if tier.in_title_only else true()
+            sources.append((and_(_term_matches(d.term, self.driver), in_flags), True))
+        else:
+            sources.extend(
+                (and_(d.term == t, d.in_title == flag), False)
+                for t in self.driver_terms
+                for flag in flags
+            )
+        found: list[int] = []
+        seen: set[int] = set()
+        for low, high, ascending in segments:
+            need = want - len(found)
+            if need <= 0:
+                break
+            parts: list[Select[Any]] = []
+            for source, several in sources:
+                query = self._select([d.video_id, d.rank], tier).where(source)
+                if low is not None:
+                    query = query.where(d.rank >= low)
+                if high is not None:
+                    query = query.where(d.rank <= high)
+                if several:
+                    query = query.distinct()
+                order = d.rank.asc() if ascending else d.rank.desc()
+                parts.append(query.order_by(order).limit(need))
+            if len(parts) == 1:
+                rows = list(self.session.execute(parts[0]).all())
+            else:
+                subqueries = [p.subquery() for p in parts]
+                union = union_all(*(select(sq.c.video_id, sq.c.rank) for sq in subqueries))
+                rows = list(self.session.execute(union).all())
+            rows.sort(key=lambda row: row[1], reverse=not ascending)
+            for video_id, _rank in rows:
+                if video_id not in seen:
+                    seen.add(video_id)
+                    found.append(video_id)
+                    if len(found) >= want:
+                        break
+        return found
+
+
+def _estimate(session: Session, req: Requirement) -> int:
+    """How many postings ``req`` has, counted up to ``COUNT_CAP + 1`` (index only)."""
+    limited = (
+        select(VideoTerm.video_id)
+        .where(_term_matches(VideoTerm.term, req))
+        .limit(COUNT_CAP + 1)
+        .subquery()
+    )
+    return int(session.scalar(select(func.count()).select_from(limited)) or 0)
+
+
+def _terms_of(session: Session, req: Requirement) -> list[str] | None:
+    """The distinct terms ``req`` matches (one index seek each), or None when too many."""
+    if not req.prefix:
+        return [req.term]
+    upper = _successor(req.term)
+    terms: list[str] = []
+    while len(terms) <= MAX_DRIVER_TERMS:
+        query = select(VideoTerm.term)
+        query = (
+            query.where(VideoTerm.term > terms[-1])
+            if terms
+            else query.where(VideoTerm.term >= req.term)
+        )
+        if upper is not None:
+            query = query.where(VideoTerm.term < upper)
+        term = session.scalar(query.order_by(VideoTerm.term).limit(1))
+        if term is None:
+            return terms
+        terms.append(term)
+    return None
+
+
+def _scan_videos(
+    db: Database,
+    words: list[QueryWord],
+    *,
+    page: int,
+    per_page: int,
+    sort: Sort,
+    filters: VideoFilters,
+) -> Page[VideoSummary]:
+    """Queries no posting can drive (blank, or punctuation only): filter and sort the rows."""
     anywhere, in_title = _video_conditions(words)
-    base = and_(anywhere, _video_filters(filters or VideoFilters()))
+    base = and_(anywhere, _video_filters(filters))
     offset = (page - 1) * per_page
     with db.reading() as session:
         if sort == "oldest":
@@ -159,7 +405,6 @@ def search_videos(
         if sort != "relevance" or not words:
             rows = fetch(base, offset, per_page)
         else:
-            # Two tiers, each newest first: counting tier one tells where tier two begins.
             first = and_(base, in_title)
             first_total = _capped_count(session, select(Video.id).where(first))
             rows = fetch(first, offset, per_page) if offset < first_total else []

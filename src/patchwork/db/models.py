@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -109,7 +110,8 @@ class VideoTerm(Base):
 
     __tablename__ = "video_terms"
     __table_args__ = (
-        Index("ix_video_terms_term", "term", "in_title", "video_id"),
+        # One term's postings, title ones apart, newest first: a page is a range scan.
+        Index("ix_video_terms_rank", "term", "in_title", "rank", "video_id"),
         {**MYSQL_TABLE_ARGS, "sqlite_with_rowid": False},
     )
 
@@ -118,6 +120,8 @@ class VideoTerm(Base):
     )
     term: Mapped[str] = mapped_column(SearchTerm(), primary_key=True)
     in_title: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The video's newest-first sort key (search_index.video_rank: upload date, then id).
+    rank: Mapped[int] = mapped_column(BigInteger)
 
 
 class ChannelTerm(Base):

@@ -11,6 +11,7 @@ code path can forget; deletes (ORM or bulk ``delete(Video)``) remove postings th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +34,9 @@ from patchwork.archive.search_terms import field_terms, field_text
 from patchwork.db.models import Channel, ChannelTerm, Video, VideoTerm
 
 VIDEO_TEXT_FIELDS = ("title", "romanized_title", "channel_name")
+VIDEO_INDEXED_FIELDS = (*VIDEO_TEXT_FIELDS, "upload_date")
+#: ``video_rank`` keeps the id in the low bits; the upload day's ordinal sits above them.
+RANK_SHIFT = 40
 CHANNEL_TEXT_FIELDS = ("name", "romanized_name")
 _PENDING = "patchwork_search_pending"
 VIDEO_TERMS: Table = VideoTerm.__table__  # type: ignore[assignment]
@@ -57,6 +61,24 @@ def video_search_fields(
     return field_text(title, romanized_title), field_text(channel_name, romaji), postings
 
 
+def video_rank(upload_date: date | None, video_id: int) -> int:
+    """The video's sort key in its postings: ascending = newest upload first, then highest id.
+
+    ``-(day << RANK_SHIFT | id)`` with day = the date's ordinal (0 without a date, so undated
+    videos come last), the order of ``upload_date DESC NULLS LAST, id DESC``.
+    """
+    day = upload_date.toordinal() if upload_date is not None else 0
+    return -((day << RANK_SHIFT) | video_id)
+
+
+def rank_bounds(upload_date_from: date | None, upload_date_to: date | None) -> tuple[int, int]:
+    """Inclusive ``(low, high)`` ranks of videos uploaded in a date range (one end may be open;
+    a date filter never matches an undated video)."""
+    high = -(upload_date_from.toordinal() << RANK_SHIFT) if upload_date_from else -(1 << RANK_SHIFT)
+    low = -((upload_date_to.toordinal() + 1) << RANK_SHIFT) + 1 if upload_date_to else -(1 << 62)
+    return low, high
+
+
 def channel_search_fields(name: str, romanized_name: str | None) -> tuple[str, set[str]]:
     return field_text(name, romanized_name), field_terms(name, romanized_name)
 
@@ -69,7 +91,7 @@ def _changed(obj: object, fields: Iterable[str]) -> bool:
 def _before_flush(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
     pending: list[object] = session.info.setdefault(_PENDING, [])
     for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Video) and _changed(obj, VIDEO_TEXT_FIELDS):
+        if isinstance(obj, Video) and _changed(obj, VIDEO_INDEXED_FIELDS):
             obj.search_title, obj.search_channel, _ = video_search_fields(
                 obj.title, obj.romanized_title, obj.channel_name
             )
@@ -87,7 +109,10 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     for obj in pending:
         if isinstance(obj, Video):
             _, _, postings = video_search_fields(obj.title, obj.romanized_title, obj.channel_name)
-            rows = [{"video_id": obj.id, "term": t, "in_title": it} for t, it in postings]
+            rank = video_rank(obj.upload_date, obj.id)
+            rows = [
+                {"video_id": obj.id, "term": t, "in_title": it, "rank": rank} for t, it in postings
+            ]
             connection.execute(delete(VideoTerm).where(VideoTerm.video_id == obj.id))
             if rows:
                 connection.execute(insert(VideoTerm), rows)
@@ -122,7 +147,7 @@ def reindex(connection: Connection, progress: Callable[[int], None] | None = Non
     of millions of random B-tree inserts). Runs in the caller's transaction.
     """
     name = connection.dialect.name
-    term_index = _index(VIDEO_TERMS, "ix_video_terms_term")
+    term_index = _index(VIDEO_TERMS, "ix_video_terms_rank")
     _empty(connection, "channel_terms")
     _empty(connection, "video_terms")
     term_index.drop(connection)
@@ -148,7 +173,9 @@ def reindex(connection: Connection, progress: Callable[[int], None] | None = Non
     last = 0
     while True:
         batch = connection.execute(
-            select(Video.id, Video.title, Video.romanized_title, Video.channel_name)
+            select(
+                Video.id, Video.title, Video.romanized_title, Video.channel_name, Video.upload_date
+            )
             .where(Video.id > last)
             .order_by(Video.id)
             .limit(BATCH)
@@ -157,10 +184,13 @@ def reindex(connection: Connection, progress: Callable[[int], None] | None = Non
             break
         texts: list[dict[str, Any]] = []
         postings: list[dict[str, Any]] = []
-        for video_id, title, romanized, channel_name in batch:
+        for video_id, title, romanized, channel_name, upload_date in batch:
             st, sc, found = video_search_fields(title, romanized, channel_name)
             texts.append({"i": video_id, "st": st, "sc": sc})
-            postings.extend({"video_id": video_id, "term": t, "in_title": it} for t, it in found)
+            rank = video_rank(upload_date, video_id)
+            postings.extend(
+                {"video_id": video_id, "term": t, "in_title": it, "rank": rank} for t, it in found
+            )
         _write_texts(connection, name, texts)
         connection.execute(insert(VideoTerm), postings)
         last = batch[-1][0]

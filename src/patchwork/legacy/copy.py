@@ -24,7 +24,7 @@ from patchwork.db.models import (
     VideoTerm,
     ViewCount,
 )
-from patchwork.db.search_index import channel_search_fields, video_search_fields
+from patchwork.db.search_index import channel_search_fields, video_rank, video_search_fields
 from patchwork.db.types import utcnow
 from patchwork.legacy.report import ImportReport
 from patchwork.legacy.source import LegacySource
@@ -161,8 +161,14 @@ def _insert_videos(session: Session, rows: list[dict[str, Any]]) -> None:
     ids = session.execute(
         select(Video.video_id, Video.id).where(Video.video_id.in_(list(postings)))
     ).all()
+    uploaded = {row["video_id"]: row["upload_date"] for row in rows}
     terms = [
-        {"video_id": pk, "term": term, "in_title": in_title}
+        {
+            "video_id": pk,
+            "term": term,
+            "in_title": in_title,
+            "rank": video_rank(uploaded[vid], pk),
+        }
         for vid, pk in ids
         for term, in_title in postings[vid]
     ]
