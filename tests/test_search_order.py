@@ -69,10 +69,18 @@ def same(rows: list[object]) -> bool:
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.parametrize("few", [0, 6, 2000])  # pages read in rank order, or all sorted here
 @given(q=QUERY, sort=st.sampled_from(search.SORTS), filters=FILTERS)
 def test_ranked_plan_equals_the_scan(
-    db: Database, corpus: list[Row], q: str, sort: search.Sort, filters: VideoFilters
+    db: Database,
+    corpus: list[Row],
+    monkeypatch: pytest.MonkeyPatch,
+    few: int,
+    q: str,
+    sort: search.Sort,
+    filters: VideoFilters,
 ) -> None:
+    monkeypatch.setattr(search, "FEW", few)
     rows = pages(db, q, sort, filters)
     assert same(rows), (q, sort, filters, rows)
 
@@ -82,12 +90,16 @@ def test_a_driver_of_many_terms_is_read_as_one_range(
     db: Database, corpus: list[Row], q: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search, "MAX_DRIVER_TERMS", 1)
+    monkeypatch.setattr(search, "FEW", 0)
     for sort in search.SORTS:
         rows = pages(db, q, sort, VideoFilters())
         assert same(rows), (q, sort, rows)
 
 
-def test_ranks_follow_a_changed_upload_date(db: Database, corpus: list[Row]) -> None:
+def test_ranks_follow_a_changed_upload_date(
+    db: Database, corpus: list[Row], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "FEW", 0)
     with db.transaction() as session:
         videos = list(session.scalars(select(Video).order_by(Video.id).limit(3)))
         videos[0].upload_date = date(2031, 1, 1)

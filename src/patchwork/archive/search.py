@@ -144,30 +144,59 @@ def search_videos(
     offset = (page - 1) * per_page
     with db.reading() as session:
         plan = _Plan.make(session, words, filters)
-        total = plan.count()
-        capped = total > COUNT_CAP
-        reachable = min(total, COUNT_CAP)
-        if offset >= reachable:
-            return Page(items=[], total=reachable, page=page, per_page=per_page, capped=capped)
-        want = offset + per_page
-        if sort == "oldest":
-            ids = plan.collect(plan.anywhere(), plan.oldest_segments(), want)[offset:]
-        elif sort == "newest":
-            ids = plan.collect(plan.anywhere(), plan.newest_segments(), want)[offset:]
+        few = plan.matches(FEW + 1)
+        if len(few) <= FEW:  # every match is known: sort them here
+            total = len(few)
+            ids = _order(plan, few, sort)[offset : offset + per_page]
         else:
-            # Two tiers, each newest first. Tier one is fetched up to the page's end: if it
-            # runs out before, its length is its size and tier two fills the rest.
-            first = plan.collect(plan.in_title(), plan.newest_segments(), want)
-            ids = first[offset:]
-            if len(first) < want:
-                skip = max(0, offset - len(first))
-                rest = plan.collect(plan.not_in_title(), plan.newest_segments(), skip + want)
-                ids += rest[skip : skip + per_page - len(ids)]
+            total = plan.count()
+            reachable = offset < min(total, COUNT_CAP)
+            ids = _page(plan, sort, offset, per_page) if reachable else []
+        if offset >= min(total, COUNT_CAP):
+            ids = []  # pages past the count cap are not reachable
         by_id = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_(ids)))}
         items = [VideoSummary.of(by_id[i]) for i in ids if i in by_id]
-        return Page(items=items, total=reachable, page=page, per_page=per_page, capped=capped)
+        return Page(
+            items=items,
+            total=min(total, COUNT_CAP),
+            page=page,
+            per_page=per_page,
+            capped=total > COUNT_CAP,
+        )
 
 
+def _order(plan: _Plan, matches: list[tuple[int, int]], sort: Sort) -> list[int]:
+    if sort == "oldest":  # ranks descending, undated videos (the top ranks) last
+        matches.sort(key=lambda m: (m[1] > _NULL_DAY, -m[1]))
+        return [i for i, _ in matches]
+    matches.sort(key=lambda m: m[1])
+    ids = [i for i, _ in matches]
+    if sort == "newest":
+        return ids
+    first = plan.in_title_among(ids)
+    return [i for i in ids if i in first] + [i for i in ids if i not in first]
+
+
+def _page(plan: _Plan, sort: Sort, offset: int, per_page: int) -> list[int]:
+    """One page of a query with many matches, read in rank order with early termination."""
+    want = offset + per_page
+    if sort == "oldest":
+        return plan.collect(plan.anywhere(), plan.oldest_segments(), want)[offset:]
+    if sort == "newest":
+        return plan.collect(plan.anywhere(), plan.newest_segments(), want)[offset:]
+    # Two tiers, each newest first. Tier one is fetched up to the page's end: if it runs
+    # out before, its length is its size and tier two fills the rest.
+    first = plan.collect(plan.in_title(), plan.newest_segments(), want)
+    ids = first[offset:]
+    if len(first) < want:
+        skip = max(0, offset - len(first))
+        rest = plan.collect(plan.not_in_title(), plan.newest_segments(), skip + want)
+        ids += rest[skip : skip + per_page - len(ids)]
+    return ids
+
+
+#: Queries with at most this many matches fetch them all and sort them in Python.
+FEW = 2000
 #: A driving prefix that spans more distinct terms than this is read as one range and sorted
 #: by the database instead of merged from per-term scans.
 MAX_DRIVER_TERMS = 32
@@ -211,27 +240,29 @@ class _Plan:
     def _needs_video(self) -> bool:
         return self.filters.channel_id is not None or any(not w.exact for w in self.words)
 
-    def _probe(self, req: Requirement, in_title: bool) -> ColumnElement[bool]:
+    def _probe(self, req: Requirement, in_title: bool, video_id: Any = None) -> ColumnElement[bool]:
+        """Whether the video (by default the driving row's) has a posting ``req`` matches."""
         other = aliased(VideoTerm)
-        condition = and_(other.video_id == self.driving.video_id, _term_matches(other.term, req))
+        video_id = self.driving.video_id if video_id is None else video_id
+        condition = and_(other.video_id == video_id, _term_matches(other.term, req))
         if in_title:
             condition = and_(condition, other.in_title == true())
         return select(other.video_id).where(condition).exists()
 
     def _word_anywhere(self, word: QueryWord) -> list[ColumnElement[bool]]:
-        found = [self._probe(r, False) for r in word.requirements if r is not self.driver]
-        if not word.exact:
-            found.append(
-                or_(
-                    _like(Video.search_title, word.pattern),
-                    _like(Video.search_channel, word.pattern),
-                )
-            )
-        return found
-
-    def _word_in_title(self, word: QueryWord) -> ColumnElement[bool]:
         if word.exact:
-            return self._probe(word.requirements[0], True)
+            return [self._probe(r, False) for r in word.requirements if r is not self.driver]
+        # A LIKE match implies the word's postings (they only narrow candidates): no probes.
+        return [
+            or_(
+                _like(Video.search_title, word.pattern),
+                _like(Video.search_channel, word.pattern),
+            )
+        ]
+
+    def _word_in_title(self, word: QueryWord, video_id: Any = None) -> ColumnElement[bool]:
+        if word.exact:
+            return self._probe(word.requirements[0], True, video_id)
         return _like(Video.search_title, word.pattern)
 
     def _filters(self) -> list[ColumnElement[bool]]:
@@ -251,14 +282,9 @@ class _Plan:
         found: list[ColumnElement[bool]] = []
         only_title = self.driver_word.exact
         for word in self.words:
-            if not word.exact:
-                found.extend(self._word_anywhere(word))
             if word is self.driver_word and only_title:
                 continue  # the driving postings are title postings
-            if word.exact:
-                found.extend(self._probe(r, True) for r in word.requirements)
-            else:
-                found.append(self._word_in_title(word))
+            found.append(self._word_in_title(word))  # implies the word matches anywhere
         return _Tier(only_title, found + self._filters())
 
     def not_in_title(self) -> _Tier:
@@ -272,6 +298,26 @@ class _Plan:
         if self._needs_video:
             query = query.join(Video, Video.id == self.driving.video_id)
         return query
+
+    def matches(self, limit: int) -> list[tuple[int, int]]:
+        """Up to ``limit`` matches of the whole query as ``(video id, rank)``, any order."""
+        d = self.driving
+        query = self._select([d.video_id, d.rank], self.anywhere())
+        if self.driver_terms is not None and len(self.driver_terms) == 1:
+            query = query.where(d.term == self.driver_terms[0])  # one posting per video
+        else:
+            query = query.where(_term_matches(d.term, self.driver)).distinct()
+        return [(int(i), int(r)) for i, r in self.session.execute(query.limit(limit))]
+
+    def in_title_among(self, ids: list[int]) -> set[int]:
+        """Which of ``ids`` match every word in the title fields (tier one)."""
+        found: set[int] = set()
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            conditions = [self._word_in_title(w, Video.id) for w in self.words]
+            query = select(Video.id).where(Video.id.in_(chunk), *conditions)
+            found.update(self.session.scalars(query))
+        return found
 
     def count(self) -> int:
         """Matches of the whole query (both tiers), counted up to ``COUNT_CAP + 1``."""
