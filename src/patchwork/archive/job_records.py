@@ -151,11 +151,17 @@ def record_event(
     )
 
 
-def held_job(session: Session, job_id: int, actor: Actor, now: datetime) -> Job:
-    """The job, locked, if ``actor`` holds a live lease on it; else JobNotFound/JobConflict."""
+def locked_job(session: Session, job_id: int) -> Job:
+    """The job, locked for this transaction; JobNotFound when there is none."""
     job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).first()
     if job is None:
         raise JobNotFound(f"no job {job_id}")
+    return job
+
+
+def held_job(session: Session, job_id: int, actor: Actor, now: datetime) -> Job:
+    """The job, locked, if ``actor`` holds a live lease on it; else JobNotFound/JobConflict."""
+    job = locked_job(session, job_id)
     if job.state != "leased" or job.lease_token_id != actor.token_id:
         raise JobConflict(f"job {job_id} is not leased to you (it is {job.state})")
     assert job.lease_expires_at is not None

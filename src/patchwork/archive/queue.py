@@ -29,6 +29,7 @@ from patchwork.archive.job_records import (
     finish_job,
     finish_state,
     held_job,
+    locked_job,
     mark_worker,
     record_event,
     release_lease,
@@ -349,9 +350,7 @@ def cancel_job(db: Database, actor: Actor, job_id: int, *, now: datetime | None 
 
     def run() -> JobInfo:
         with db.transaction() as session:
-            job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).first()
-            if job is None:
-                raise JobNotFound(f"no job {job_id}")
+            job = locked_job(session, job_id)
             if job.state == "cancelled":
                 return JobInfo.of(job)
             if job.state not in ACTIVE_STATES:
@@ -370,9 +369,7 @@ def retry_job(db: Database, actor: Actor, job_id: int, *, now: datetime | None =
 
     def run() -> JobInfo:
         with db.transaction() as session:
-            job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).first()
-            if job is None:
-                raise JobNotFound(f"no job {job_id}")
+            job = locked_job(session, job_id)
             if job.state not in ("failed", "cancelled"):
                 raise JobConflict(
                     f"job {job_id} is {job.state}; only failed or cancelled jobs can be retried"
