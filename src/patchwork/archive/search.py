@@ -228,8 +228,13 @@ class _Plan:
     @classmethod
     def make(cls, session: Session, words: list[QueryWord], filters: VideoFilters) -> _Plan:
         candidates = [(w, r) for w in words for r in w.requirements]
-        estimates = [(_estimate(session, r), not w.exact, n) for n, (w, r) in enumerate(candidates)]
-        word, req = candidates[min(estimates)[2]]
+        if len(candidates) == 1:
+            word, req = candidates[0]
+        else:  # the rarest requirement drives; an exact word's on a tie (it narrows tier one)
+            estimates = [
+                (_estimate(session, r), not w.exact, n) for n, (w, r) in enumerate(candidates)
+            ]
+            word, req = candidates[min(estimates)[2]]
         terms = _terms_of(session, req)
         driving = aliased(VideoTerm, name="d")
         return cls(session, words, filters, req, word, terms, driving)
@@ -250,14 +255,19 @@ class _Plan:
         return select(other.video_id).where(condition).exists()
 
     def _word_anywhere(self, word: QueryWord) -> list[ColumnElement[bool]]:
+        found = [self._probe(r, False) for r in word.requirements if r is not self.driver]
         if word.exact:
-            return [self._probe(r, False) for r in word.requirements if r is not self.driver]
-        # A LIKE match implies the word's postings (they only narrow candidates): no probes.
+            return found
+        # A LIKE match implies the word's postings: they only narrow candidates, cheaply (no
+        # video row read), worth it when other words make the matches rare, not for one word.
+        if len(self.words) == 1:
+            found = []
         return [
+            *found,
             or_(
                 _like(Video.search_title, word.pattern),
                 _like(Video.search_channel, word.pattern),
-            )
+            ),
         ]
 
     def _word_in_title(self, word: QueryWord, video_id: Any = None) -> ColumnElement[bool]:
