@@ -149,8 +149,13 @@ def reindex(connection: Connection, progress: Callable[[int], None] | None = Non
     name = connection.dialect.name
     term_index = _index(VIDEO_TERMS, "ix_video_terms_rank")
     _empty(connection, "channel_terms")
-    _empty(connection, "video_terms")
-    term_index.drop(connection)
+    term_index.drop(connection)  # first: emptying the table then has no index to update
+    if name == "sqlite":  # DELETE visits every row (foreign keys on); dropping frees pages
+        VIDEO_TERMS.drop(connection)
+        VIDEO_TERMS.create(connection)
+        term_index.drop(connection)
+    else:
+        _empty(connection, "video_terms")
     for channel_id, channel_name, romanized in connection.execute(
         select(Channel.id, Channel.name, Channel.romanized_name)
     ).all():
