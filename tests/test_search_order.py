@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from patchwork.archive import search
+from patchwork.archive import search, search_plan
 from patchwork.archive.search import VideoFilters, _scan_videos, query_words, search_videos
 from patchwork.db import Database
 from patchwork.db.models import Video
@@ -89,7 +89,7 @@ def test_ranked_plan_equals_the_scan(
 def test_a_driver_of_many_terms_is_read_as_one_range(
     db: Database, corpus: list[Row], q: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search, "MAX_DRIVER_TERMS", 1)
+    monkeypatch.setattr(search_plan, "MAX_DRIVER_TERMS", 1)
     monkeypatch.setattr(search, "FEW", 0)
     for sort in search.SORTS:
         rows = pages(db, q, sort, VideoFilters())
