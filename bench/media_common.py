@@ -1,4 +1,4 @@
-"""Shared by the media benches: a temp archive, the real ``patchwork serve``, seeding, RSS.
+"""Shared by the benches that run the real ``patchwork serve``: a temp archive, seeding, RSS.
 
 Everything stays on loopback and in a temp directory; the server is the CLI as users run
 it (gunicorn, gthread workers), started after ``patchwork db upgrade``.
@@ -92,7 +92,9 @@ class Server:
             db.dispose()
 
 
-def environment(root: Path) -> dict[str, str]:
+def environment(root: Path, settings: dict[str, str] | None = None) -> dict[str, str]:
+    """The server's environment: a temp SQLite archive under ``root`` unless ``settings``
+    (``PATCHWORK_*`` variables) say otherwise; the caller's own ``PATCHWORK_*`` never leak in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PATCHWORK_")}
     env.update(
         PATCHWORK_DATABASE_URL=f"sqlite:///{root / 'patchwork.db'}",
@@ -100,13 +102,16 @@ def environment(root: Path) -> dict[str, str]:
         PATCHWORK_STORAGE_URL=f"file://{root / 'archive'}",
         PATCHWORK_ENV_FILE=str(root / "no.env"),
     )
+    env.update(settings or {})
     return env
 
 
 @contextlib.contextmanager
-def patchwork_server(root: Path, *extra_args: str) -> Iterator[Server]:
+def patchwork_server(
+    root: Path, *extra_args: str, settings: dict[str, str] | None = None
+) -> Iterator[Server]:
     """``patchwork db upgrade`` then ``patchwork serve`` on a free loopback port."""
-    env = environment(root)
+    env = environment(root, settings)
     subprocess.run([PATCHWORK, "db", "upgrade"], env=env, cwd=root, check=True, capture_output=True)
     port = free_port()
     log = root / "serve.log"

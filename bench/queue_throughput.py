@@ -1,19 +1,21 @@
 """Queue throughput: enqueue/s and claim+complete/s with N worker threads over real HTTP.
 
-Runs the WSGI app under a threaded werkzeug server on loopback against the database given by
-``--database-url`` (default: MariaDB ``patchwork_bench``, created and migrated if needed):
+Runs the real ``patchwork serve`` (gunicorn, gthread, ``--server-workers`` processes) on
+loopback against the database given by ``--database-url`` (default: MariaDB
+``patchwork_bench``, created, migrated and emptied first), as a production server would:
 
     .venv/bin/python bench/queue_throughput.py --jobs 2000 --workers 8
 
 Enqueue goes through ``POST /api/worker/queue``; each worker thread loops
 ``GET /api/worker/next`` -> ``POST /api/worker/jobs/<id>/complete`` on delete jobs (mode 2),
-whose completion is cheap, so the figure is the queue's own cost, not storage's.
+whose completion is cheap, so the figure is the queue's own cost, not storage's. The client
+threads run in this process, the server in its own, so they do not share a GIL.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import shutil
 import statistics
 import tempfile
 import threading
@@ -22,13 +24,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
+from media_common import patchwork_server
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
-from patchwork.app import create_app
 from patchwork.archive.tokens import create_token
-from patchwork.config import Settings
 from patchwork.db import Database
 from patchwork.db.migrate import upgrade
 from patchwork.db.models import Base
@@ -78,27 +78,26 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--server-workers", type=int, default=2, help="gunicorn processes")
     args = parser.parse_args()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
-    logging.getLogger("patchwork.request").setLevel(logging.WARNING)
 
     db = prepare_database(args.database_url)
     queue_secret = create_token(db, "queue", name="bench-queue")[1]
     worker_secret = create_token(db, "worker", name="bench-worker")[1]
     db.dispose()
 
-    instance = Path(tempfile.mkdtemp(prefix="patchwork-bench-"))
-    settings = Settings(
-        instance_path=instance,
-        database_url=args.database_url,
-        storage_url=f"file://{instance / 'archive'}",
-        extra={"PATCHWORK_RATE_LIMITS": "off"},  # the bench measures the queue, not the limiter
-    )
-    app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    root = Path(tempfile.mkdtemp(prefix="patchwork-bench-"))
+    settings = {
+        "PATCHWORK_DATABASE_URL": args.database_url,
+        "PATCHWORK_RATE_LIMITS": "off",  # the bench measures the queue, not the limiter
+    }
+    serve_args = ("--workers", str(args.server_workers))
+    with patchwork_server(root, *serve_args, settings=settings) as server:
+        run(args, server.base_url, queue_secret, worker_secret)
+    shutil.rmtree(root, ignore_errors=True)
 
+
+def run(args: argparse.Namespace, base: str, queue_secret: str, worker_secret: str) -> None:
     latencies: list[float] = []
     lock = threading.Lock()
     per_thread = [range(i, args.jobs, args.workers) for i in range(args.workers)]
@@ -134,7 +133,6 @@ def main() -> None:
 
     enqueue_seconds = run_threads(args.workers, enqueuer)
     claim_seconds = run_threads(args.workers, worker)
-    server.shutdown()
     assert len(done) == len(set(done)) == args.jobs, (
         f"a job was lost or done twice: {len(done)} done, {len(set(done))} distinct"
     )
@@ -142,7 +140,10 @@ def main() -> None:
     latencies.sort()
     backend = make_url(args.database_url).get_backend_name()
     print(f"database: {backend} ({make_url(args.database_url).render_as_string()})")
-    print(f"jobs: {args.jobs}, threads: {args.workers}")
+    print(
+        f"jobs: {args.jobs}, client threads: {args.workers}, "
+        f"server: patchwork serve --workers {args.server_workers}"
+    )
     print(f"enqueue:          {args.jobs / enqueue_seconds:8.1f} jobs/s ({enqueue_seconds:.2f} s)")
     print(f"claim + complete: {args.jobs / claim_seconds:8.1f} jobs/s ({claim_seconds:.2f} s)")
     p50 = statistics.median(latencies) * 1000
