@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import insert, select, update
 
-from patchwork.archive import search_plan
+from patchwork.archive import search, search_plan
 from patchwork.cli import cli
 from patchwork.db import Database
 from patchwork.db.models import Video, VideoTerm
@@ -89,3 +89,30 @@ def test_reindex_rebuilds_a_lost_index(
     assert ids(client, q="racing night") == ["kept"]
     with db.engine.connect() as connection:
         assert connection.scalar(select(VideoTerm.term).where(VideoTerm.term == "夜景"))
+
+
+def test_reindex_writes_the_postings_the_orm_wrote(db: Database) -> None:
+    """The bulk rebuild (statements rendered by hand on MySQL) and the per-row hook agree."""
+    titles = [
+        ("q1", "It's 100% \\ back\\slash 'quoted' \"double\"", "O'Brien \\ Co"),
+        ("q2", "夜に駆ける／群青 🎤 MV", "ヨアソビ YOASOBI"),
+        ("q3", "ＦＵＬＬ ｗｉｄｔｈ ｶﾀｶﾅ %_%", "Ｃｈａｎ"),
+        ("q4", "x" * 80 + " 千本桜", "%s %(name)s ?"),
+    ]
+    for n, (key, title, channel) in enumerate(titles):
+        add(db, key, title, channel, date(2020, 1, 1) + timedelta(days=n) if n % 2 else None)
+
+    def snapshot() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        with db.engine.connect() as connection:
+            terms = connection.execute(
+                select(VideoTerm.video_id, VideoTerm.term, VideoTerm.in_title, VideoTerm.rank)
+            ).all()
+            texts = connection.execute(
+                select(Video.id, Video.search_title, Video.search_channel)
+            ).all()
+        return sorted(tuple(r) for r in terms), sorted(tuple(r) for r in texts)
+
+    written_by_orm = snapshot()
+    assert written_by_orm[0]
+    assert search.rebuild_index(db) == len(titles)
+    assert snapshot() == written_by_orm
