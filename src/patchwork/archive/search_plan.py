@@ -190,6 +190,11 @@ class QueryPlan:
             found.update(self.session.scalars(query))
         return found
 
+    def counts_from_postings(self) -> bool:
+        """Whether :meth:`count` reads the driving postings alone: no other word to probe,
+        no filter, no row to join."""
+        return not self.anywhere().conditions and not self._needs_video
+
     def count(self) -> int:
         """Matches of the whole query (both tiers), counted up to ``COUNT_CAP + 1``."""
         d = self.driving
