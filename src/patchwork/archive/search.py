@@ -13,16 +13,16 @@ Counting stops after :data:`search_plan.COUNT_CAP` matches; a page then says ``c
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, not_, or_, select, true
 
 from patchwork.archive import search_plan
 from patchwork.archive.records import ChannelSummary, Page, VideoSummary
 from patchwork.archive.search_plan import (
     NULL_DAY,
     QueryPlan,
+    capped_count,
     like_condition,
     term_matches,
 )
@@ -89,11 +89,6 @@ def _channel_condition(words: list[QueryWord]) -> ColumnElement[bool]:
     return and_(true(), *conditions)
 
 
-def _capped_count(session: Session, query: Select[Any]) -> int:
-    limited = query.order_by(None).limit(search_plan.COUNT_CAP + 1).subquery()
-    return int(session.scalar(select(func.count()).select_from(limited)) or 0)
-
-
 def _video_filters(filters: VideoFilters) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     if filters.channel_id is not None:
@@ -121,16 +116,10 @@ def search_videos(
     offset = (page - 1) * per_page
     with db.reading() as session:
         plan = QueryPlan.make(session, words, filters)
-        # Fetching up to FEW + 1 matches tells whether they are few, and then they are the
-        # answer. When counting reads only the driving postings, counting first is cheaper:
-        # a common word then never fetches 2,001 rows it will not use.
-        counted = plan.count() if plan.counts_from_postings() else None
-        few = plan.matches(FEW + 1) if counted is None or counted <= FEW else None
-        if few is not None and len(few) <= FEW:  # every match is known: sort them here
-            total = len(few)
+        total, few = _count_and_few(plan)
+        if few is not None:  # every match is known: sort them here
             ids = _order(plan, few, sort)[offset : offset + per_page]
         else:
-            total = plan.count() if counted is None else counted
             reachable = offset < min(total, search_plan.COUNT_CAP)
             ids = _page(plan, sort, offset, per_page) if reachable else []
         if offset >= min(total, search_plan.COUNT_CAP):
@@ -144,6 +133,15 @@ def search_videos(
             per_page=per_page,
             capped=total > search_plan.COUNT_CAP,
         )
+
+
+def _count_and_few(plan: QueryPlan) -> tuple[int, list[tuple[int, int]] | None]:
+    """The query's match count (capped), and every match when there are at most FEW."""
+    if plan.counts_from_postings():  # an index range scan: cheaper than fetching 2,001 rows
+        total = plan.count()
+        return total, plan.matches(FEW) if total <= FEW else None
+    few = plan.matches(FEW + 1)  # says at once whether they are few, and then is the answer
+    return (len(few), few) if len(few) <= FEW else (plan.count(), None)
 
 
 def _order(plan: QueryPlan, matches: list[tuple[int, int]], sort: Sort) -> list[int]:
@@ -194,7 +192,7 @@ def _scan_videos(
             order = [*oldest_first(session, Video.upload_date), Video.id.asc()]
         else:
             order = [newest_first(session, Video.upload_date), Video.id.desc()]
-        total = _capped_count(session, select(Video.id).where(base))
+        total = capped_count(session, select(Video.id).where(base))
         capped = total > search_plan.COUNT_CAP
         reachable = min(total, search_plan.COUNT_CAP)
         if offset >= reachable:
@@ -208,7 +206,7 @@ def _scan_videos(
             rows = fetch(base, offset, per_page)
         else:
             first = and_(base, in_title)
-            first_total = _capped_count(session, select(Video.id).where(first))
+            first_total = capped_count(session, select(Video.id).where(first))
             rows = fetch(first, offset, per_page) if offset < first_total else []
             if len(rows) < per_page and first_total <= search_plan.COUNT_CAP:
                 rest = and_(base, not_(in_title))
@@ -222,7 +220,7 @@ def search_channels(db: Database, q: str, *, page: int, per_page: int) -> Page[C
     condition = _channel_condition(words)
     offset = (page - 1) * per_page
     with db.reading() as session:
-        total = _capped_count(session, select(Channel.id).where(condition))
+        total = capped_count(session, select(Channel.id).where(condition))
         capped = total > search_plan.COUNT_CAP
         reachable = min(total, search_plan.COUNT_CAP)
         items: list[ChannelSummary] = []

@@ -170,15 +170,18 @@ class QueryPlan:
             query = query.join(Video, Video.id == self.driving.video_id)
         return query
 
+    def _driven(self, columns: list[Any]) -> Select[Any]:
+        """``columns`` of the driving postings that match the whole query, once per video."""
+        d = self.driving
+        query = self._select(columns, self.anywhere())
+        if self.driver_terms is not None and len(self.driver_terms) == 1:
+            return query.where(d.term == self.driver_terms[0])  # one posting per video
+        return query.where(term_matches(d.term, self.driver)).distinct()
+
     def matches(self, limit: int) -> list[tuple[int, int]]:
         """Up to ``limit`` matches of the whole query as ``(video id, rank)``, any order."""
-        d = self.driving
-        query = self._select([d.video_id, d.rank], self.anywhere())
-        if self.driver_terms is not None and len(self.driver_terms) == 1:
-            query = query.where(d.term == self.driver_terms[0])  # one posting per video
-        else:
-            query = query.where(term_matches(d.term, self.driver)).distinct()
-        return [(int(i), int(r)) for i, r in self.session.execute(query.limit(limit))]
+        query = self._driven([self.driving.video_id, self.driving.rank]).limit(limit)
+        return [(int(i), int(r)) for i, r in self.session.execute(query)]
 
     def in_title_among(self, ids: list[int]) -> set[int]:
         """Which of ``ids`` match every word in the title fields (tier one)."""
@@ -192,19 +195,12 @@ class QueryPlan:
 
     def counts_from_postings(self) -> bool:
         """Whether :meth:`count` reads the driving postings alone: no other word to probe,
-        no filter, no row to join."""
-        return not self.anywhere().conditions and not self._needs_video
+        no filter, no row to join (a ``LIKE`` word or a channel filter would be conditions)."""
+        return not self.anywhere().conditions
 
     def count(self) -> int:
         """Matches of the whole query (both tiers), counted up to ``COUNT_CAP + 1``."""
-        d = self.driving
-        query = self._select([d.video_id], self.anywhere())
-        if self.driver_terms is not None and len(self.driver_terms) == 1:
-            query = query.where(d.term == self.driver_terms[0])  # one posting per video
-        else:
-            query = query.where(term_matches(d.term, self.driver)).distinct()
-        limited = query.limit(COUNT_CAP + 1).subquery()
-        return int(self.session.scalar(select(func.count()).select_from(limited)) or 0)
+        return capped_count(self.session, self._driven([self.driving.video_id]))
 
     def newest_segments(self) -> list[tuple[int | None, int | None, bool]]:
         return [(None, None, True)]
@@ -263,15 +259,17 @@ class QueryPlan:
         return found
 
 
+def capped_count(session: Session, query: Select[Any]) -> int:
+    """Rows of ``query``, counted up to ``COUNT_CAP + 1`` (the database stops there)."""
+    limited = query.order_by(None).limit(COUNT_CAP + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(limited)) or 0)
+
+
 def estimate_postings(session: Session, req: Requirement) -> int:
     """How many postings ``req`` has, counted up to ``COUNT_CAP + 1`` (index only)."""
-    limited = (
-        select(VideoTerm.video_id)
-        .where(term_matches(VideoTerm.term, req))
-        .limit(COUNT_CAP + 1)
-        .subquery()
+    return capped_count(
+        session, select(VideoTerm.video_id).where(term_matches(VideoTerm.term, req))
     )
-    return int(session.scalar(select(func.count()).select_from(limited)) or 0)
 
 
 def terms_of(session: Session, req: Requirement) -> list[str] | None:
