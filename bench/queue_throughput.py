@@ -15,7 +15,6 @@ threads run in this process, the server in its own, so they do not share a GIL.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import tempfile
 import threading
@@ -86,15 +85,16 @@ def main() -> None:
     worker_secret = create_token(db, "worker", name="bench-worker")[1]
     db.dispose()
 
-    root = Path(tempfile.mkdtemp(prefix="patchwork-bench-"))
     settings = {
         "PATCHWORK_DATABASE_URL": args.database_url,
         "PATCHWORK_RATE_LIMITS": "off",  # the bench measures the queue, not the limiter
     }
     serve_args = ("--workers", str(args.server_workers))
-    with patchwork_server(root, *serve_args, settings=settings) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="patchwork-bench-") as root,
+        patchwork_server(Path(root), *serve_args, settings=settings) as server,
+    ):
         run(args, server.base_url, queue_secret, worker_secret)
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def run(args: argparse.Namespace, base: str, queue_secret: str, worker_secret: str) -> None:
