@@ -37,9 +37,7 @@ _KATAKANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 # ``str.isalnum`` (re's \w is isalnum plus "_"), so runs agree with :func:`char_class`, which
 # stays the plain definition (tests check the two agree on every code point); the regex does
 # in C what a loop over the characters did in Python, on the index build's hot path.
-_RUNS = re.compile(
-    rf"([^\W_{chr(CJK_START)}-\U0010ffff]+)|([^\W_\x00-{chr(CJK_START - 1)}]+)"
-)
+_RUNS = re.compile(rf"([^\W_{chr(CJK_START)}-\U0010ffff]+)|([^\W_\x00-{chr(CJK_START - 1)}]+)")
 
 
 def normalize(text: str) -> str:
