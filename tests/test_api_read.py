@@ -21,6 +21,7 @@ from patchwork.db import Database
 from patchwork.db.models import StoredFile, Worker
 from patchwork.db.types import utcnow
 from patchwork.state import app_state
+from stored_files import file_key
 
 SUMMARY_KEYS = {"channel_id", "channel_name", "description", "title", "upload_date", "video_id"}
 BY_ID = {s["id"]: s for s in SAMPLES}
@@ -238,7 +239,8 @@ def test_video_data_is_the_stored_info_json(client: FlaskClient, archive: list[A
 def test_video_data_falls_back_to_the_database(
     app: Flask, client: FlaskClient, archive: list[Any]
 ) -> None:
-    app_state(app).storage.delete("metadata/aaaaaaaaaa1.info.json")
+    state = app_state(app)
+    state.storage.delete(file_key(state.db, "aaaaaaaaaa1", "metadata"))
     data = client.get("/api/database/video_data/aaaaaaaaaa1").get_json()
     sample = BY_ID["aaaaaaaaaa1"]
     assert data == {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from patchwork.config import Settings
 from patchwork.db import Database
 from patchwork.db.models import Caption, StoredFile, Video
 from patchwork.storage import Storage, open_storage
+from stored_files import all_keys, caption_keys, file_key, stored_bytes
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -50,12 +52,15 @@ def test_files_are_stored_under_the_layout(
     assert result.exit_code == 0, result.output
     for sample in SAMPLES[:2]:
         vid = sample["id"]
-        video = b"".join(storage.iter_object(f"video/{vid}.webm"))
+        video = stored_bytes(storage, db, vid, "video")
         assert video == video_bytes(vid)
-        stored_info = json.loads(b"".join(storage.iter_object(f"metadata/{vid}.info.json")))
+        assert re.fullmatch(rf"video/{vid}\.i-[0-9a-f]{{8}}\.webm", file_key(db, vid, "video"))
+        stored_info = json.loads(stored_bytes(storage, db, vid, "metadata"))
         assert stored_info == sample
-        assert storage.exists(f"thumbnails/{vid}.jpg")
-        assert storage.exists(f"captions/{vid}/{vid}.en.vtt")
+        assert storage.exists(file_key(db, vid, "thumbnail"))
+        assert file_key(db, vid, "thumbnail").endswith(".jpg")
+        (caption_key,) = caption_keys(db, vid).values()
+        assert caption_key.startswith(f"captions/{vid}/{vid}.en.") and storage.exists(caption_key)
         with db.reading() as session:
             files = {
                 f.kind: f
@@ -86,7 +91,7 @@ def test_bad_downloads_are_named_and_the_rest_imported(
     with db.reading() as session:
         ids = set(session.scalars(select(Video.video_id)))
     assert ids == {s["id"] for s in SAMPLES[:3]}
-    assert not storage.exists("metadata/lonely00001.info.json")
+    assert not all_keys(storage, "metadata/lonely00001.")
 
 
 def test_reimport_in_another_container_replaces_the_file(
@@ -95,12 +100,15 @@ def test_reimport_in_another_container_replaces_the_file(
     storage, env = archive_storage
     write_samples(tmp_path / "first", SAMPLES[:1])
     assert run_import(env, tmp_path / "first").exit_code == 0
+    vid = SAMPLES[0]["id"]
+    first_key = file_key(db, vid, "video")
     second = tmp_path / "second"
     write_samples(second, SAMPLES[:1])
-    vid = SAMPLES[0]["id"]
     (second / f"{vid}.webm").rename(second / f"{vid}.mp4")
     assert run_import(env, second).exit_code == 0
-    assert storage.exists(f"video/{vid}.mp4") and not storage.exists(f"video/{vid}.webm")
+    assert file_key(db, vid, "video").endswith(".mp4")
+    assert all_keys(storage, f"video/{vid}.") == {file_key(db, vid, "video")}
+    assert not storage.exists(first_key)
     with db.reading() as session:
         kinds = list(
             session.scalars(select(StoredFile.extension).where(StoredFile.kind == "video"))
@@ -137,7 +145,7 @@ def test_a_video_whose_file_fails_to_store_stays_invisible(
     with db.reading() as session:
         assert session.scalars(select(Video)).first() is None
     # The metadata written before the failure was cleaned up.
-    assert not storage.inner.exists(f"metadata/{SAMPLES[0]['id']}.info.json")
+    assert not all_keys(storage.inner, "metadata/")
 
 
 def test_yt_dlp_names_with_dots_and_titles(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from patchwork.db import Database
 from patchwork.db.models import Caption, Channel, Job, StoredFile, Video, Worker
 from patchwork.db.types import utcnow
 from patchwork.state import app_state
+from stored_files import caption_keys, file_key, stored_bytes
 from queue_fixtures import Tokens, auth, claim, enqueue, info, tokens, upload  # noqa: F401
 
 VID = "dQw4w9WgXcQ"
@@ -120,10 +121,11 @@ def test_full_upload_and_complete(
     assert done.get_json()["state"] == "done"
 
     storage = app_state(app).storage
-    assert b"".join(storage.iter_object(f"video/{VID}.webm")) == VIDEO
-    assert storage.exists(f"thumbnails/{VID}.jpg")
-    assert storage.exists(f"metadata/{VID}.info.json")
-    assert storage.exists(f"captions/{VID}/{VID}.en.srv3")
+    assert stored_bytes(storage, db, VID, "video") == VIDEO
+    assert file_key(db, VID, "video").endswith(".webm")
+    assert storage.exists(file_key(db, VID, "thumbnail"))
+    assert storage.exists(file_key(db, VID, "metadata"))
+    assert storage.exists(caption_keys(db, VID)[("en", "srv3")])
     assert storage.exists("channels/UCchannel0000000000000/avatar.jpg")
     assert list(storage.list("staging/")) == []
     with db.reading() as session:

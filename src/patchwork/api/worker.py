@@ -288,6 +288,7 @@ def complete(job_id: int) -> dict[str, Any]:
     return {
         **_job(result.job),
         "already_done": result.already_done,
+        "kept_existing": result.kept_existing,
         "video_id": result.video_id,
         "files": [
             {"kind": f.kind, "key": f.key, "size": f.size, "sha256": f.sha256} for f in result.files

@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import BinaryIO, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from patchwork.archive import job_files
+from patchwork.archive import job_files, layout
 from patchwork.archive.ingest import VideoMetadata, upsert_video
 from patchwork.archive.queue import (
     Actor,
@@ -31,13 +32,26 @@ from patchwork.archive.queue import (
     retrying,
 )
 from patchwork.archive.romanize import romanize
+from patchwork.archive.video_files import (
+    NewFile,
+    delete_unreferenced,
+    record_video_files,
+    remove_video_objects,
+    write_file,
+)
 from patchwork.db import Database
 from patchwork.db.models import Caption, Channel, Job, StoredFile, Video, ViewCount
 from patchwork.db.types import utcnow
-from patchwork.storage import ObjectNotFound, Storage, StorageError, validate_key
+from patchwork.storage import (
+    ObjectNotFound,
+    Storage,
+    StorageError,
+    guess_content_type,
+    validate_key,
+)
+from patchwork.storage.streams import HashingReader
 
 log = logging.getLogger(__name__)
-FILE_KINDS = ("video", "thumbnail", "metadata")  # kinds with a ``files`` row
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,9 @@ class CompletionResult:
     job: JobInfo
     already_done: bool = False
     video_id: str | None = None
-    files: list[job_files.PlacedFile] = field(default_factory=list)
+    files: list[NewFile] = field(default_factory=list)
+    # Mode 0 found the video archived already: the job is done, the archive unchanged.
+    kept_existing: bool = False
 
 
 def complete_job(
@@ -111,8 +127,8 @@ def _complete_archive(
     if expected[0] == "youtube" and meta.video_id != expected[2]:
         raise InvalidRequest(f"metadata is for video {meta.video_id!r}, the job is {job.target}")
     try:
-        validate_key(f"video/{meta.video_id}.x")
-        validate_key(f"channels/{meta.channel_id}/avatar.jpg")
+        validate_key(layout.video_key(meta.video_id, "x", "i-00000000"))
+        validate_key(layout.channel_image_key(meta.channel_id, "channel-avatar"))
     except (ValueError, StorageError):
         raise InvalidRequest("the video or channel id cannot be used as a storage name") from None
 
@@ -123,36 +139,122 @@ def _complete_archive(
     if "video" not in staged:
         raise JobConflict("no video file was uploaded for this job")
 
-    placed: list[job_files.PlacedFile] = []
-    try:
-        for kind in sorted(staged):
-            item = staged[kind]
-            key = job_files.final_key(kind, item.ext, meta.video_id, meta.channel_id)
-            placed.append(job_files.place(storage, item, key))
-    except ObjectNotFound as exc:
-        raise JobConflict(f"an uploaded file is missing in storage ({exc.key})") from None
-
-    superseded: set[str] = set()
+    new_files = _write_new_files(db, storage, job, meta.video_id, staged)
+    outcome = _Outcome()
 
     def commit() -> None:
-        superseded.clear()
+        outcome.reset()
         with db.transaction() as session:
             held = held_job(session, job.id, actor, now)
-            channel = completion.channel
+            existing = session.scalars(
+                select(Video).where(Video.video_id == meta.video_id).with_for_update()
+            ).first()
+            _check_identity(session, job, meta.video_id, existing)
+            if existing is not None and job.mode == 0:
+                # Mode 0 never replaces what the archive holds; mode 1 does.
+                outcome.kept = True
+                finish_job(
+                    session, held, actor, now, f"kept {meta.video_id}: it is already archived"
+                )
+                return
             details = meta
+            channel = completion.channel
             if channel is not None and channel.description is not None:
                 details = _with_channel_description(meta, channel.description)
-            upsert_video(session, details)
-            _record_files(session, meta.video_id, placed, superseded)
-            _update_channel(session, meta.channel_id, channel, placed)
+            upsert_video(session, details, source_target=job.target)
+            outcome.superseded = record_video_files(session, meta.video_id, new_files)
+            _update_channel(session, meta.channel_id, channel)
             finish_job(session, held, actor, now, f"archived {meta.video_id}")
 
-    retrying(commit)
-    _cleanup(storage, job.id, superseded)
+    try:
+        retrying(commit, duplicates=True)
+    except BaseException:
+        # Whatever happened, the new objects go unless a row points at them (a commit whose
+        # answer was lost); the served files were never touched.
+        delete_unreferenced(db, storage, meta.video_id, {f.key for f in new_files})
+        raise
+    if outcome.kept:
+        delete_unreferenced(db, storage, meta.video_id, {f.key for f in new_files})
+    else:
+        delete_unreferenced(db, storage, meta.video_id, outcome.superseded)
+        _place_channel_images(db, storage, job.id, meta.channel_id, staged)
+    _drop_staging(storage, job.id)
     with db.reading() as session:
         done = session.get(Job, job.id)
         assert done is not None
-        return CompletionResult(JobInfo.of(done), video_id=meta.video_id, files=placed)
+        return CompletionResult(
+            JobInfo.of(done),
+            video_id=meta.video_id,
+            files=[] if outcome.kept else new_files,
+            kept_existing=outcome.kept,
+        )
+
+
+@dataclass
+class _Outcome:
+    kept: bool = False
+    superseded: set[str] = field(default_factory=set)
+
+    def reset(self) -> None:
+        self.kept = False
+        self.superseded = set()
+
+
+def _write_new_files(
+    db: Database,
+    storage: Storage,
+    job: JobInfo,
+    video_id: str,
+    staged: dict[str, job_files.StagedFile],
+) -> list[NewFile]:
+    """Copy the staged files under keys of a fresh version; nothing served is touched."""
+    version = layout.job_version(job.id, job.attempts)
+    written: list[NewFile] = []
+    try:
+        for kind in sorted(staged):
+            if kind in layout.CHANNEL_IMAGES:
+                continue
+            item = staged[kind]
+            source = storage.iter_object(item.key)
+            written.append(write_file(storage, kind, item.ext, video_id, version, source))
+    except ObjectNotFound as exc:
+        _discard(storage, written)
+        raise JobConflict(f"an uploaded file is missing in storage ({exc.key})") from None
+    except BaseException:
+        _discard(storage, written)
+        raise
+    return written
+
+
+def _discard(storage: Storage, written: list[NewFile]) -> None:
+    for item in written:
+        try:
+            storage.delete(item.key)
+        except StorageError as exc:
+            log.warning("could not delete %s: %s", item.key, exc)
+
+
+def _check_identity(session: Session, job: JobInfo, video_id: str, existing: Video | None) -> None:
+    """The reported id must be the one the job's target stands for (decision 0007).
+
+    A YouTube target names its id (checked before). Any other target is pinned to the id
+    its first successful completion reported; and a job may replace a video only if the
+    video was archived from the job's own target.
+    """
+    if job.target.startswith("youtube:"):
+        return
+    pinned = session.scalars(
+        select(Video.video_id).where(Video.source_target == job.target).limit(1)
+    ).first()
+    if pinned is not None and pinned != video_id:
+        raise JobConflict(
+            f"{job.url} was archived as video {pinned!r}; this download reports {video_id!r}"
+        )
+    if existing is not None and job.mode == 1 and existing.source_target != job.target:
+        raise JobConflict(
+            f"video {video_id!r} was archived from another source; a job for {job.url} "
+            "cannot replace it"
+        )
 
 
 def _complete_skipped(
@@ -178,75 +280,62 @@ def _with_channel_description(meta: VideoMetadata, description: str) -> VideoMet
     return replace(meta, channel_description=description)
 
 
-def _record_files(
-    session: Session, video_id: str, placed: list[job_files.PlacedFile], superseded: set[str]
-) -> None:
-    kept = {p.key for p in placed}
-    old_files = {
-        f.kind: f
-        for f in session.scalars(select(StoredFile).where(StoredFile.video_id == video_id))
-    }
-    old_captions = list(session.scalars(select(Caption).where(Caption.video_id == video_id)))
-    superseded.update(f.storage_key for f in old_files.values() if f.storage_key not in kept)
-    superseded.update(c.storage_key for c in old_captions if c.storage_key not in kept)
-    for item in placed:
-        if item.kind in FILE_KINDS:
-            row = old_files.get(item.kind) or StoredFile(video_id=video_id, kind=item.kind)
-            row.storage_key = item.key
-            row.extension = item.ext if item.kind != "metadata" else "json"
-            row.size_bytes = item.size
-            row.size_is_approximate = False
-            row.sha256 = item.sha256
-            row.content_type = item.content_type
-            session.add(row)
-            old_files.pop(item.kind, None)
-    if any(p.kind.startswith("captions/") for p in placed) or old_captions:
-        session.execute(delete(Caption).where(Caption.video_id == video_id))
-        session.flush()
-    for item in placed:
-        if item.kind.startswith("captions/"):
-            session.add(
-                Caption(
-                    video_id=video_id,
-                    language=item.kind.split("/", 1)[1],
-                    format=item.ext,
-                    storage_key=item.key,
-                    size_bytes=item.size,
-                    sha256=item.sha256,
-                )
-            )
-    session.flush()
-
-
-def _update_channel(
-    session: Session,
-    channel_id: str,
-    details: ChannelDetails | None,
-    placed: list[job_files.PlacedFile],
-) -> None:
+def _update_channel(session: Session, channel_id: str, details: ChannelDetails | None) -> None:
     channel = session.scalars(select(Channel).where(Channel.channel_id == channel_id)).first()
-    if channel is None:
+    if channel is None or details is None:
         return
-    kinds = {p.kind for p in placed}
-    if "channel-avatar" in kinds:
-        channel.has_avatar = True
-    if "channel-banner" in kinds:
-        channel.has_banner = True
-    if details is not None and details.name:
+    if details.name:
         channel.name = details.name
         channel.romanized_name = details.romanized_name or romanize(details.name)
-    elif details is not None and details.romanized_name:
+    elif details.romanized_name:
         channel.romanized_name = details.romanized_name
 
 
-def _cleanup(storage: Storage, job_id: int, superseded: set[str]) -> None:
-    """After the commit: drop the staging area and objects no row points at any more."""
+def _place_channel_images(
+    db: Database,
+    storage: Storage,
+    job_id: int,
+    channel_id: str,
+    staged: dict[str, job_files.StagedFile],
+) -> None:
+    """After the video's commit: a channel has one avatar and one banner, replaced in place
+    (each write is atomic); the flag is set only once the image is stored."""
+    placed: list[str] = []
+    for kind in layout.CHANNEL_IMAGES:
+        item = staged.get(kind)
+        if item is None:
+            continue
+        key = layout.channel_image_key(channel_id, kind)
+        try:
+            source = HashingReader(storage.iter_object(item.key))
+            storage.write(key, cast("BinaryIO", source), content_type=guess_content_type(key))
+        except StorageError as exc:
+            log.warning("job %d: could not store the %s: %s", job_id, kind, exc)
+            continue
+        placed.append(kind)
+    if not placed:
+        return
+
+    def flag() -> None:
+        with db.transaction() as session:
+            values = {}
+            if "channel-avatar" in placed:
+                values["has_avatar"] = True
+            if "channel-banner" in placed:
+                values["has_banner"] = True
+            session.execute(
+                update(Channel).where(Channel.channel_id == channel_id).values(**values)
+            )
+
+    retrying(flag)
+
+
+def _drop_staging(storage: Storage, job_id: int) -> None:
+    """After the commit: the job's staging area is no longer needed."""
     try:
         storage.delete_prefix(job_files.staging_prefix(job_id))
-        for key in superseded:
-            storage.delete(key)
     except StorageError as exc:
-        log.warning("job %d: could not clean up storage: %s", job_id, exc)
+        log.warning("job %d: could not clean up staging: %s", job_id, exc)
 
 
 def _complete_delete(
@@ -273,7 +362,7 @@ def _complete_delete(
     retrying(drop_rows)
     # Rows first: if deleting objects fails the job stays leased and the worker retries;
     # the video is already invisible, and the next completion deletes what is left.
-    job_files.remove_video_objects(storage, video_id, keys)
+    remove_video_objects(storage, video_id, keys)
 
     def mark_done() -> JobInfo:
         with db.transaction() as session:

@@ -2,8 +2,11 @@
 
 yt-dlp leaves ``NAME.info.json`` beside ``NAME.webm`` (or mp4, mkv …), ``NAME.jpg`` (or webp,
 png) and ``NAME.<lang>.vtt`` (or srv3, srt …). Every file is stored first, under the layout of
-DESIGN.md; only then are the video's rows committed, in one transaction. A video whose file
-cannot be stored is therefore never visible, and the objects already written are removed.
+:mod:`patchwork.archive.layout` under a fresh version; only then are the video's rows switched
+to them, in one transaction, by the same writer a worker's completion uses
+(:mod:`patchwork.archive.video_files`). A video whose file cannot be stored is therefore never
+visible, the objects already written are removed, and a kind the download lacks (often the
+thumbnail) keeps the archived one.
 """
 
 from __future__ import annotations
@@ -13,9 +16,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
-
 from patchwork.archive.ingest import (
     INFO_SUFFIX,
     IngestError,
@@ -23,10 +23,17 @@ from patchwork.archive.ingest import (
     read_info_file,
     upsert_video,
 )
+from patchwork.archive.job_records import retrying
+from patchwork.archive.layout import METADATA_EXT, import_version
+from patchwork.archive.targets import TargetError, normalise_url
+from patchwork.archive.video_files import (
+    NewFile,
+    delete_unreferenced,
+    record_video_files,
+    write_file,
+)
 from patchwork.db import Database
-from patchwork.db.models import Caption, StoredFile
-from patchwork.storage import Storage, StorageError, guess_content_type
-from patchwork.storage.streams import HashingReader
+from patchwork.storage import Storage, StorageError
 
 VIDEO_EXTENSIONS = ("webm", "mp4", "mkv", "mov", "m4v", "flv", "avi", "ts", "m4a", "opus", "mp3")
 THUMBNAIL_EXTENSIONS = ("jpg", "jpeg", "webp", "png")
@@ -45,17 +52,6 @@ class Download:
     captions: list[tuple[str, str, Path]] = field(default_factory=list)  # language, format
 
 
-@dataclass(frozen=True)
-class StoredObject:
-    kind: str
-    key: str
-    extension: str
-    size: int
-    sha256: str
-    content_type: str
-    language: str | None = None
-
-
 @dataclass
 class ImportReport:
     created: int = 0
@@ -65,22 +61,6 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.failed
-
-
-def video_key(video_id: str, extension: str) -> str:
-    return f"video/{video_id}.{extension}"
-
-
-def thumbnail_key(video_id: str, extension: str) -> str:
-    return f"thumbnails/{video_id}.{extension}"
-
-
-def metadata_key(video_id: str) -> str:
-    return f"metadata/{video_id}.info.json"
-
-
-def caption_key(video_id: str, language: str, extension: str) -> str:
-    return f"captions/{video_id}/{video_id}.{language}.{extension}"
 
 
 def find_downloads(paths: Iterable[Path]) -> Iterator[Download]:
@@ -130,93 +110,31 @@ def _attach(download: Download, path: Path, rest: str) -> None:
             download.captions.append((language, extension, path))
 
 
-def store_file(storage: Storage, kind: str, key: str, path: Path, **extra: str) -> StoredObject:
-    extension = key.rsplit(".", 1)[-1].lower()
-    content_type = guess_content_type(key)
-    with path.open("rb") as handle:
-        reader = HashingReader(handle)
-        storage.write(key, reader, content_type=content_type)  # type: ignore[arg-type]
-    return StoredObject(
-        kind=kind,
-        key=key,
-        extension=extension,
-        size=reader.size,
-        sha256=reader.hexdigest(),
-        content_type=content_type,
-        language=extra.get("language"),
-    )
-
-
 def store_download(
     storage: Storage, download: Download, meta: VideoMetadata, *, require_video: bool
-) -> list[StoredObject]:
-    """Write a download's files to storage; on failure remove what was written and raise."""
+) -> list[NewFile]:
+    """Write a download's files under a fresh version; on failure remove them and raise."""
     if download.video is None and require_video:
         raise IngestError("has no video file beside it")
-    vid = meta.video_id
-    plan: list[tuple[str, str, Path, dict[str, str]]] = [
-        ("metadata", metadata_key(vid), download.info, {})
-    ]
+    plan: list[tuple[str, str, Path]] = [("metadata", METADATA_EXT, download.info)]
     if download.video is not None:
-        ext = download.video.suffix[1:].lower()
-        plan.append(("video", video_key(vid, ext), download.video, {}))
+        plan.append(("video", download.video.suffix[1:].lower(), download.video))
     if download.thumbnail is not None:
         ext = download.thumbnail.suffix[1:].lower().replace("jpeg", "jpg")
-        plan.append(("thumbnail", thumbnail_key(vid, ext), download.thumbnail, {}))
+        plan.append(("thumbnail", ext, download.thumbnail))
     for language, fmt, path in download.captions:
-        plan.append(("caption", caption_key(vid, language, fmt), path, {"language": language}))
-    stored: list[StoredObject] = []
+        plan.append((f"captions/{language}", fmt, path))
+    version = import_version()
+    stored: list[NewFile] = []
     try:
-        for kind, key, path, extra in plan:
-            stored.append(store_file(storage, kind, key, path, **extra))
+        for kind, ext, path in plan:
+            with path.open("rb") as handle:
+                stored.append(write_file(storage, kind, ext, meta.video_id, version, handle))
     except (OSError, StorageError, ValueError) as exc:
-        for obj in stored:
-            storage.delete(obj.key)
+        for item in stored:
+            storage.delete(item.key)
         raise IngestError(f"could not store {plan[len(stored)][2].name}: {exc}") from None
     return stored
-
-
-def record_files(session: Session, video_id: str, stored: list[StoredObject]) -> list[str]:
-    """Point the video's ``files``/``captions`` rows at ``stored``; returns keys now unused."""
-    old_keys = set(
-        session.scalars(select(StoredFile.storage_key).where(StoredFile.video_id == video_id))
-    )
-    files = [o for o in stored if o.kind != "caption"]
-    kinds = {o.kind for o in files}
-    for row in session.scalars(select(StoredFile).where(StoredFile.video_id == video_id)):
-        if row.kind in kinds:
-            session.delete(row)
-    session.flush()
-    for obj in files:
-        session.add(
-            StoredFile(
-                video_id=video_id,
-                kind=obj.kind,
-                storage_key=obj.key,
-                extension=obj.extension,
-                size_bytes=obj.size,
-                sha256=obj.sha256,
-                content_type=obj.content_type,
-            )
-        )
-    captions = [o for o in stored if o.kind == "caption"]
-    if captions:
-        old_keys |= set(
-            session.scalars(select(Caption.storage_key).where(Caption.video_id == video_id))
-        )
-        session.execute(delete(Caption).where(Caption.video_id == video_id))
-        for obj in captions:
-            session.add(
-                Caption(
-                    video_id=video_id,
-                    language=obj.language or "und",
-                    format=obj.extension,
-                    storage_key=obj.key,
-                    size_bytes=obj.size,
-                    sha256=obj.sha256,
-                )
-            )
-    return sorted(old_keys - {o.key for o in stored})
 
 
 def import_downloads(
@@ -244,10 +162,31 @@ def import_downloads(
 def _import_one(db: Database, storage: Storage, download: Download, *, require_video: bool) -> bool:
     meta = read_info_file(download.info)
     stored = store_download(storage, download, meta, require_video=require_video)
-    with db.transaction() as session:
-        _, created = upsert_video(session, meta)
-        unused = record_files(session, meta.video_id, stored)
-    # Only after the commit: a re-archive in another container (mp4 → webm) drops the old file.
-    for key in unused:
-        storage.delete(key)
+    superseded: set[str] = set()
+
+    def commit() -> bool:
+        with db.transaction() as session:
+            _, created = upsert_video(session, meta, source_target=_target_of(meta))
+            superseded.clear()
+            superseded.update(record_video_files(session, meta.video_id, stored))
+            return created
+
+    try:
+        created = retrying(commit, duplicates=True)
+    except BaseException:
+        delete_unreferenced(db, storage, meta.video_id, {item.key for item in stored})
+        raise
+    # Only after the commit: a re-download in another container (mp4 -> webm) drops the
+    # old file; kinds this download lacks keep theirs.
+    delete_unreferenced(db, storage, meta.video_id, superseded)
     return created
+
+
+def _target_of(meta: VideoMetadata) -> str | None:
+    """The queue target of the video's page, which pins its identity (decision 0007)."""
+    if not meta.source_url:
+        return None
+    try:
+        return normalise_url(meta.source_url).key
+    except TargetError:
+        return None

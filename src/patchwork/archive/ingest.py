@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from patchwork.archive.job_records import retrying
 from patchwork.archive.romanize import romanize
 from patchwork.db import Database
 from patchwork.db.models import Channel, Video
@@ -110,9 +111,20 @@ def _duration(value: Any) -> int | None:
     return round(value) if 0 <= value < 2**31 else None
 
 
-def upsert_video(session: Session, meta: VideoMetadata) -> tuple[Video, bool]:
-    """Create or update the video and its channel; returns the row and whether it is new."""
-    video = session.scalars(select(Video).where(Video.video_id == meta.video_id)).first()
+def upsert_video(
+    session: Session, meta: VideoMetadata, *, source_target: str | None = None
+) -> tuple[Video, bool]:
+    """Create or update the video and its channel; returns the row and whether it is new.
+
+    The video's row is locked for the rest of the transaction, so two writers of one video
+    take turns. Two transactions creating the same new video or channel at once: the
+    second fails on the unique index, and callers run it again (``retrying(...,
+    duplicates=True)``), when it finds and updates the row the first one committed.
+    ``source_target`` pins the video to the queue target it came from, if it has none.
+    """
+    video = session.scalars(
+        select(Video).where(Video.video_id == meta.video_id).with_for_update()
+    ).first()
     created = video is None
     if video is None:
         video = Video(video_id=meta.video_id)
@@ -126,6 +138,8 @@ def upsert_video(session: Session, meta: VideoMetadata) -> tuple[Video, bool]:
     video.duration = meta.duration
     video.platform = meta.platform
     video.source_url = meta.source_url
+    if source_target is not None and video.source_target is None:
+        video.source_target = source_target
     session.flush()
     _upsert_channel(session, meta)
     return video, created
@@ -156,9 +170,12 @@ def _upsert_channel(session: Session, meta: VideoMetadata) -> None:
 
 def ingest_metadata(db: Database, meta: VideoMetadata) -> bool:
     """Store one video's metadata in its own transaction; ``True`` when it was new."""
-    with db.transaction() as session:
-        _, created = upsert_video(session, meta)
-        return created
+    def run() -> bool:
+        with db.transaction() as session:
+            _, created = upsert_video(session, meta)
+            return created
+
+    return retrying(run, duplicates=True)
 
 
 def read_info_file(path: Path) -> VideoMetadata:

@@ -3,20 +3,19 @@
 Why staging: a worker uploads before it completes, and only the completion (the video's
 metadata) says for certain which video id and channel the files belong to. So each upload
 goes to ``staging/jobs/{job_id}/{attempt}/{kind}.{ext}``; nothing there is ever served.
-Completing a job copies each staged object to its place in the archive layout (DESIGN.md
-"Storage layout"), hashing it on the way, and only then commits the video's rows. A crash
-between the copies and the commit leaves unreferenced objects, never a visible half-archived
-video; the next attempt overwrites them. The attempt number in the staging prefix keeps a
-lapsed worker's late uploads apart from those of the worker that took the job over.
+Completing a job copies each staged object under a fresh versioned key of the archive
+layout (:mod:`patchwork.archive.video_files`), and only then switches the video's rows. A
+crash between the copies and the commit leaves unreferenced objects, never a visible
+half-archived video nor a changed served file. The attempt number in the staging prefix
+keeps a lapsed worker's late uploads apart from those of the worker that took the job over.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import BinaryIO, cast
 
-from patchwork.storage import Storage, guess_content_type
+from patchwork.storage import Storage
 from patchwork.storage.streams import HashingReader as HashingReader
 from patchwork.storage.streams import StreamTooLarge
 
@@ -52,16 +51,6 @@ class StagedFile:
     ext: str
     key: str
     size: int
-
-
-@dataclass(frozen=True)
-class PlacedFile:
-    kind: str
-    ext: str
-    key: str
-    size: int
-    sha256: str
-    content_type: str
 
 
 def upload_name(kind: str, ext: str | None, content_type: str | None) -> tuple[str, str]:
@@ -126,41 +115,3 @@ def _split(name: str) -> tuple[str, str] | None:
         return upload_name(kind, ext, None)
     except UploadError:
         return None
-
-
-def final_key(kind: str, ext: str, video_id: str, channel_id: str) -> str:
-    if kind == "video":
-        return f"video/{video_id}.{ext}"
-    if kind == "thumbnail":
-        return f"thumbnails/{video_id}.{ext}"
-    if kind == "metadata":
-        return f"metadata/{video_id}.{METADATA_EXT}"
-    if kind.startswith("captions/"):
-        return f"captions/{video_id}/{video_id}.{kind.split('/', 1)[1]}.{ext}"
-    if kind == "channel-avatar":
-        return f"channels/{channel_id}/avatar.jpg"
-    if kind == "channel-banner":
-        return f"channels/{channel_id}/banner.jpg"
-    raise UploadError(f"unknown kind {kind!r}")
-
-
-def place(storage: Storage, staged: StagedFile, key: str) -> PlacedFile:
-    """Copy a staged object to ``key`` (atomically, streaming), hashing it on the way."""
-    content_type = guess_content_type(key)
-    reader = HashingReader(storage.iter_object(staged.key))
-    info = storage.write(key, cast("BinaryIO", reader), content_type=content_type)
-    return PlacedFile(staged.kind, staged.ext, key, info.size, reader.hexdigest(), content_type)
-
-
-def remove_video_objects(storage: Storage, video_id: str, keys: set[str]) -> int:
-    """Delete a video's objects: the recorded keys and whatever the layout puts under its id."""
-    doomed = set(keys)
-    doomed.add(f"metadata/{video_id}.{METADATA_EXT}")
-    for folder in ("video", "thumbnails"):
-        for info in storage.list(f"{folder}/{video_id}."):
-            if "." not in info.key[len(folder) + len(video_id) + 2 :]:
-                doomed.add(info.key)
-    count = storage.delete_prefix(f"captions/{video_id}/")
-    for key in sorted(doomed):
-        storage.delete(key)
-    return count + len(doomed)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from patchwork.archive.tokens import Principal
 from patchwork.db import Database
-from patchwork.db.dialect import is_transient_conflict
+from patchwork.db.dialect import is_transient_conflict, is_unique_violation
 from patchwork.db.models import Job, JobEvent, Worker
 from patchwork.db.types import utcnow
 
@@ -121,13 +121,19 @@ class Enqueued:
     created: bool
 
 
-def retrying(run: Callable[[], T]) -> T:
-    """Run a transaction again when the database broke a deadlock by aborting it."""
+def retrying(run: Callable[[], T], *, duplicates: bool = False) -> T:
+    """Run a transaction again when the database broke a deadlock by aborting it.
+
+    With ``duplicates``, also when a unique index refused a row that a concurrent
+    transaction inserted first (a new channel or video of two completions): run again, the
+    transaction finds that row and updates it instead.
+    """
     for attempt in range(TRANSIENT_RETRIES):
         try:
             return run()
         except DBAPIError as exc:
-            if attempt == TRANSIENT_RETRIES - 1 or not is_transient_conflict(exc):
+            retry = is_transient_conflict(exc) or (duplicates and is_unique_violation(exc))
+            if attempt == TRANSIENT_RETRIES - 1 or not retry:
                 raise
             log.debug("transient conflict, retrying (%d)", attempt + 1)
             # Two transactions that deadlocked and retry at once tend to deadlock again;

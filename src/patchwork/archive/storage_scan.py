@@ -21,13 +21,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from patchwork.archive.layout import parse_key
 from patchwork.db import Database
 from patchwork.db.models import Caption, Channel, StoredFile, Video
 from patchwork.storage import ObjectInfo, Storage, StorageError, guess_content_type
 
 MAX_LISTED = 100
 PAGE = 500
-FILE_PREFIXES = {"video/": "video", "thumbnails/": "thumbnail", "metadata/": "metadata"}
 
 
 @dataclass
@@ -58,39 +58,6 @@ class ScanReport:
     @property
     def ok(self) -> bool:
         return not (self.damaged.count or self.missing.count)
-
-
-@dataclass(frozen=True)
-class Parsed:
-    kind: str  # video, thumbnail, metadata, caption, avatar, banner
-    owner: str  # video id, or channel id for images
-    language: str = ""
-    format: str = ""
-
-
-def parse_key(key: str) -> Parsed | None:
-    """Which video (or channel) a key of Patchwork's layout belongs to."""
-    for prefix, kind in FILE_PREFIXES.items():
-        if key.startswith(prefix):
-            name = key[len(prefix) :]
-            if "/" in name:
-                return None
-            if kind == "metadata":
-                return (
-                    Parsed(kind, name[: -len(".info.json")])
-                    if name.endswith(".info.json")
-                    else None
-                )
-            stem, dot, _ = name.rpartition(".")
-            return Parsed(kind, stem) if dot and stem else None
-    parts = key.split("/")
-    if parts[0] == "captions" and len(parts) == 3:
-        pieces = parts[2].rsplit(".", 2)
-        if len(pieces) == 3 and pieces[0] == parts[1]:
-            return Parsed("caption", parts[1], pieces[1], pieces[2].lower())
-    if parts[0] == "channels" and len(parts) == 3 and parts[2] in ("avatar.jpg", "banner.jpg"):
-        return Parsed(parts[2][: -len(".jpg")], parts[1])
-    return None
 
 
 class _Seen:
@@ -166,6 +133,9 @@ def _scan_page(
         (c.video_id, c.language, c.format): c
         for c in session.scalars(select(Caption).where(Caption.video_id.in_(videos)))
     }
+    referenced = {f.storage_key for f in files.values()} | {
+        c.storage_key for c in captions.values()
+    }
     new_files: list[StoredFile] = []
     new_captions: list[Caption] = []
     for info, p in parsed:
@@ -182,6 +152,11 @@ def _scan_page(
             )
             continue
         if p.owner not in videos:
+            report.orphans.add(info.key)
+            continue
+        if p.version is not None and info.key not in referenced:
+            # Written by an import or completion that never committed (or superseded and
+            # not yet deleted): adopting it would switch the served file behind its back.
             report.orphans.add(info.key)
             continue
         digest = _hash(storage, info.key, report) if hash_files else None

@@ -105,6 +105,19 @@ def is_transient_conflict(exc: BaseException) -> bool:
     return bool(args) and args[0] in (1205, 1213)  # MySQL lock wait timeout, deadlock
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """A unique index refused a row: a concurrent transaction inserted the same key first."""
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        return False
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    args: tuple[Any, ...] = tuple(getattr(orig, "args", None) or ())
+    if args and args[0] == 1062:  # MySQL/MariaDB ER_DUP_ENTRY
+        return True
+    return "UNIQUE constraint failed" in str(orig)  # SQLite
+
+
 def serialize_on(session: Session, name: str) -> None:
     """Make concurrent transactions that pass the same ``name`` run one after the other.
 

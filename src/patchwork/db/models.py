@@ -66,6 +66,7 @@ class Video(Base):
     __table_args__ = (
         Index("ix_videos_channel_upload", "channel_id", "upload_date", "id"),
         Index("ix_videos_upload_date", "upload_date", "id"),
+        Index("ix_videos_source_target", "source_target"),
         MYSQL_TABLE_ARGS,
     )
 
@@ -80,6 +81,9 @@ class Video(Base):
     duration: Mapped[int | None] = mapped_column(Integer)
     platform: Mapped[str] = mapped_column(String(64), default="")
     source_url: Mapped[str | None] = mapped_column(LongText())
+    # The queue target (archive/targets.py) this video was archived from: its identity is
+    # pinned to it, so a job for another target can never replace it (decision 0007).
+    source_target: Mapped[str | None] = mapped_column(IdString(512))
     archived_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     # Search: marked, normalised text kept by patchwork.db.search_index (docs/search.md).

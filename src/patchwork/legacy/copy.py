@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from patchwork.archive.importer import video_key
+from patchwork.archive.layout import video_key
 from patchwork.archive.ingest import parse_compact_date
 from patchwork.archive.romanize import romanize
 from patchwork.db.models import (
