@@ -8,7 +8,10 @@ loopback against the database given by ``--database-url`` (default: MariaDB
 
 Enqueue goes through ``POST /api/worker/queue``; each worker thread loops
 ``GET /api/worker/next`` -> ``POST /api/worker/jobs/<id>/complete`` on delete jobs (mode 2),
-whose completion is cheap, so the figure is the queue's own cost, not storage's. The client
+whose completion is cheap, so the figure is the queue's own cost, not storage's. With
+``--archive`` the jobs are archive jobs (mode 0) instead: each worker thread uploads a small
+video and completes with metadata, half of the videos sharing a channel with another thread's,
+so the figure includes placing files, locking the video row and switching its rows. The client
 threads run in this process, the server in its own, so they do not share a GIL.
 """
 
@@ -78,6 +81,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--server-workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument(
+        "--archive", action="store_true", help="archive jobs: upload + complete with metadata"
+    )
     args = parser.parse_args()
 
     db = prepare_database(args.database_url)
@@ -105,9 +111,10 @@ def run(args: argparse.Namespace, base: str, queue_secret: str, worker_secret: s
     def enqueuer(index: int) -> None:
         session = requests.Session()
         for n in per_thread[index]:
+            target = f"https://www.youtube.com/watch?v=bench{n:06d}" if args.archive else None
             response = session.post(
                 f"{base}/api/worker/queue",
-                data={"url": f"bench{n:07d}", "mode": 2},
+                data={"url": target or f"bench{n:07d}", "mode": 0 if args.archive else 2},
                 headers={"X-AUTHENTICATION": queue_secret},
             )
             assert response.text == "OK", response.text
@@ -122,9 +129,29 @@ def run(args: argparse.Namespace, base: str, queue_secret: str, worker_secret: s
             response = session.get(f"{base}/api/worker/next", headers=headers)
             if response.status_code == 204:
                 return
-            job_id = response.json()["job_id"]
+            job = response.json()
+            job_id = job["job_id"]
+            body: dict[str, object] = {}
+            if args.archive:
+                video_id = job["next_video"].rsplit("=", 1)[1]
+                uploaded = session.put(
+                    f"{base}/api/worker/jobs/{job_id}/files/video?ext=webm",
+                    data=b"\x1a\x45\xdf\xa3" + video_id.encode() * 64,
+                    headers=headers,
+                )
+                assert uploaded.status_code == 201, uploaded.text
+                number = int(video_id[5:])
+                body = {
+                    "video": {
+                        "id": video_id,
+                        "title": f"Bench {video_id}",
+                        "channel": f"Bench channel {number // 2}",
+                        "channel_id": f"UCbench{number // 2:07d}",
+                        "extractor": "youtube",
+                    }
+                }
             finished = session.post(
-                f"{base}/api/worker/jobs/{job_id}/complete", json={}, headers=headers
+                f"{base}/api/worker/jobs/{job_id}/complete", json=body, headers=headers
             )
             assert finished.status_code == 200, finished.text
             with lock:
@@ -141,7 +168,8 @@ def run(args: argparse.Namespace, base: str, queue_secret: str, worker_secret: s
     backend = make_url(args.database_url).get_backend_name()
     print(f"database: {backend} ({make_url(args.database_url).render_as_string()})")
     print(
-        f"jobs: {args.jobs}, client threads: {args.workers}, "
+        f"jobs: {args.jobs} ({'archive, mode 0' if args.archive else 'delete, mode 2'}), "
+        f"client threads: {args.workers}, "
         f"server: patchwork serve --workers {args.server_workers}"
     )
     print(f"enqueue:          {args.jobs / enqueue_seconds:8.1f} jobs/s ({enqueue_seconds:.2f} s)")
