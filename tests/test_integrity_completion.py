@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 
 from archive_samples import info as sample_info
 from archive_samples import write_samples
+from patchwork.archive.storage_scan import scan_storage
 from patchwork.cli import cli
 from patchwork.db import Database
 from patchwork.db.models import Caption, Channel, Job, JobEvent, StoredFile, Video
@@ -371,3 +372,18 @@ def test_a_generic_target_is_pinned_to_the_id_it_first_reported(
     again = archive(client, tokens, "pinnedvid01", b"three", url=url, mode=1, meta=first)
     assert again.status_code == 200
     assert served(client, "video", "pinnedvid01") == (200, b"three")
+
+
+def test_storage_scan_never_adopts_a_leftover_version(
+    app: Flask, client: FlaskClient, db: Database, tokens: Tokens
+) -> None:
+    """An object a crashed completion left (a version no row references) stays an orphan:
+    adopting it would switch what the archive serves behind its back."""
+    video_id = vid(5)
+    assert archive(client, tokens, video_id, b"kept", thumbnail=None).status_code == 200
+    storage = app_state(app).storage
+    leftover = f"thumbnails/{video_id}.j99a1-0123abcd.jpg"
+    storage.write_bytes(leftover, b"\xff\xd8 planted")
+    report = scan_storage(db, storage)
+    assert leftover in report.orphans.names
+    assert served(client, "thumbnail", video_id)[0] == 404
