@@ -6,8 +6,8 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from patchwork.cli import cli
-from patchwork.demo import DEMO_VIDEOS, HERE
 from patchwork.db import Database
+from patchwork.demo import DEMO_VIDEOS, HERE
 from patchwork.storage import open_storage
 from stored_files import all_keys, caption_keys, file_key, stored_bytes
 

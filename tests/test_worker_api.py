@@ -14,8 +14,8 @@ from patchwork.db import Database
 from patchwork.db.models import Caption, Channel, Job, StoredFile, Video, Worker
 from patchwork.db.types import utcnow
 from patchwork.state import app_state
-from stored_files import caption_keys, file_key, stored_bytes
 from queue_fixtures import Tokens, auth, claim, enqueue, info, tokens, upload  # noqa: F401
+from stored_files import caption_keys, file_key, stored_bytes
 
 VID = "dQw4w9WgXcQ"
 URL = f"https://youtu.be/{VID}?t=42"

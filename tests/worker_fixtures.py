@@ -105,12 +105,20 @@ class LiveServer:
     wrap: list[Middleware] = field(default_factory=list)  # WSGI wrappers, outermost first
 
     def enqueue(self, url: str, mode: int = 0) -> dict[str, Any]:
-        response = requests.post(
-            f"{self.base}/api/worker/queue",
-            json={"url": url, "mode": mode},
-            headers={"X-AUTHENTICATION": self.queue_token},
-            timeout=10,
-        )
+        if mode == 2:  # deleting needs a worker (or admin) token, not a queue token
+            response = requests.delete(
+                f"{self.base}/api/storage/delete",
+                json={"videoId": url},
+                headers={"X-AUTHENTICATION": self.worker_token},
+                timeout=10,
+            )
+        else:
+            response = requests.post(
+                f"{self.base}/api/worker/queue",
+                json={"url": url, "mode": mode},
+                headers={"X-AUTHENTICATION": self.queue_token},
+                timeout=10,
+            )
         assert response.status_code in (200, 201), response.text
         body: dict[str, Any] = response.json()
         return body

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from sqlalchemy.engine import make_url
 
 from patchwork.api import register_api
+from patchwork.api.worker import MAX_JSON_BYTES
+from patchwork.archive.job_files import STAGING_ROOT
 from patchwork.cache import open_cache
 from patchwork.config import Settings, load_settings
 from patchwork.db import Database
 from patchwork.ops import register_ops
+from patchwork.ops.converters import BoundedIntConverter
 from patchwork.state import EXTENSION_KEY, AppState
+from patchwork.storage import StorageError, open_storage
+from patchwork.storage.base import SweepsTempFiles
 from patchwork.web import register_web
+
+log = logging.getLogger(__name__)
+
+#: Bodies of every route but uploads: the JSON and form cap.
+MAX_BODY_BYTES = MAX_JSON_BYTES
+
+#: A temp file nobody wrote to for this long belongs to a dead upload. Generous on purpose:
+#: removing a live upload's file would fail it, while a leftover only costs disk until the
+#: next start (or the next claim of its job).
+TEMP_FILE_MAX_IDLE_SECONDS = 6 * 3600
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -22,7 +41,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     prepare_instance(settings)
     app = Flask(__name__, instance_path=str(settings.instance_path))
-    app.config["MAX_CONTENT_LENGTH"] = None  # uploads are limited per route, streamed
+    # Replaces "int" itself so every <int:...> route (and the rule names metrics key on) stays.
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.json = BoundedJSONProvider(app)
+    # Every body is capped while it is read, chunked ones too; the upload route raises the
+    # cap to its own, much larger limit and streams.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions[EXTENSION_KEY] = AppState(
         settings=settings,
         db=Database(settings.database_url),
@@ -39,7 +63,42 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_api(app)
     register_web(app)
     register_ops(app)  # logs, health, metrics, rate limits, OpenAPI
+    sweep_dead_uploads(settings)
     return app
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deeply is invalid JSON (400), not a 500."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            # ValueError is what Request.get_json turns into a 400.
+            raise ValueError("JSON nested too deeply") from None
+
+
+def sweep_dead_uploads(settings: Settings) -> int:
+    """At start-up: remove local temp files of uploads that died with their server.
+
+    Only in staging (where uploads stream for minutes) and only temp files idle for
+    TEMP_FILE_MAX_IDLE_SECONDS: another server process may be writing one right now, and a
+    live upload touches its temp file with every chunk.
+    """
+    url = settings.storage_url
+    if urlsplit(url).scheme.lower() not in ("", "file"):
+        return 0  # S3 never shows an unfinished upload as an object
+    try:
+        storage = open_storage(url)
+        if not isinstance(storage, SweepsTempFiles):
+            return 0
+        removed = storage.remove_temp_files(f"{STAGING_ROOT}/", TEMP_FILE_MAX_IDLE_SECONDS)
+    except (StorageError, ValueError) as exc:
+        log.warning("could not sweep dead uploads from staging: %s", exc)
+        return 0
+    if removed:
+        log.info("removed %d temp files of dead uploads from staging", removed)
+    return removed
 
 
 def prepare_instance(settings: Settings) -> None:

@@ -47,6 +47,20 @@ STREAM_CHUNK = 256 * 1024
 
 NOT_FOUND = "File not found"
 METHODS = ["GET", "HEAD"]
+#: Media answers come from the origin whose /queue page keeps a token: nothing served here
+#: may run as a document. A media element ignores its resource's own CSP, so playback,
+#: <track> captions and <img> thumbnails are unaffected (docs/decisions/0106).
+MEDIA_CSP = "default-src 'none'; sandbox"
+PREFIX = "/media/"
+
+
+@bp.after_app_request
+def _defensive_headers(response: Response) -> Response:
+    # App-wide hook so errors, redirects and unrouted /media/ paths get them too.
+    if request.path.startswith(PREFIX) or request.path == PREFIX.rstrip("/"):
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = MEDIA_CSP
+    return response
 
 
 @bp.route("/video/<video_id>", methods=METHODS)
@@ -103,6 +117,9 @@ def _serve(found: MediaObject | None) -> Response:
     mode = state.settings.media_redirect
     try:
         storage = state.storage
+        if found.attachment:
+            # Proxied so the download headers apply; a CDN would send the stored type.
+            return _proxy(storage, found)
         if mode.startswith("public:"):
             return _redirect(_public_url(mode[len("public:") :], found.storage_key), public=True)
         if mode == "presign":
@@ -208,7 +225,8 @@ def _respond(
     chosen = wanted or ByteRange(0, size - 1)
     length = max(chosen.length, 0)
     headers["Content-Type"] = found.content_type
-    headers["X-Content-Type-Options"] = "nosniff"
+    if found.attachment:
+        headers["Content-Disposition"] = "attachment"
     headers["Content-Length"] = str(length)
     if wanted is not None:
         headers["Content-Range"] = wanted.content_range(size)

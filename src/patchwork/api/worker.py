@@ -7,23 +7,28 @@ storage chunk by chunk, hashed and counted on the way (see :mod:`patchwork.archi
 
 from __future__ import annotations
 
-import hmac
+import logging
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import BadRequest, HTTPException
 
-from patchwork.api.auth import current_actor, require_role
+from patchwork.api.auth import ADMIN, current_actor, current_principal, require_role
 from patchwork.api.errors import ApiError
 from patchwork.archive import completion, heartbeats, job_files, queue
 from patchwork.archive.ingest import IngestError, parse_info
 from patchwork.state import app_state
 from patchwork.storage import StorageError
+from patchwork.storage.streams import StreamEmpty, StreamIncomplete, StreamMismatch, StreamRejected
 
 bp = Blueprint("worker", __name__, url_prefix="/api")
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+log = logging.getLogger(__name__)
 MAX_LIST = 1000
 QUEUE_ROLES = ("queue",)
 WORKER_ROLES = ("worker",)
@@ -33,8 +38,24 @@ def _fields() -> Mapping[str, Any]:
     """Form fields or a JSON object, whichever the caller sent."""
     if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
         raise ApiError(413, "Request body too large")
+    # The cap also applies while reading, so a chunked body (no Content-Length) cannot grow
+    # past it either. werkzeug stops reading at the cap without a word, hence one byte
+    # more: a body that reaches it is too large.
+    request.max_content_length = MAX_JSON_BYTES + 1
+    try:
+        data = request.get_data(cache=True)  # form and JSON parsing then read this copy
+    except HTTPException:
+        raise  # 400 for a client that went away
+    except Exception:
+        # A cut chunked body: werkzeug's server raises OSError, gunicorn its own errors.
+        raise ApiError(400, "The request body was cut off before its end") from None
+    if len(data) > MAX_JSON_BYTES:
+        raise ApiError(413, "Request body too large")
     if request.is_json:
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json()
+        except BadRequest:
+            raise ApiError(400, "The body is not valid JSON") from None
         if not isinstance(body, dict):
             raise ApiError(400, "The body must be a JSON object")
         return body
@@ -123,6 +144,9 @@ def enqueue() -> Response:
     if url is None:
         raise ApiError(400, "url is required")
     mode = _int(fields, "mode", 0)
+    if mode == 2 and current_principal().role not in (*WORKER_ROLES, ADMIN):
+        # Deleting is for worker and admin tokens on every route (decision 0104).
+        raise ApiError(403, "Deleting a video needs a worker or admin token")
     return _enqueue_answer(_call(queue.enqueue, app_state().db, url, mode, current_actor()))
 
 
@@ -188,6 +212,11 @@ def next_job() -> Response:
     if job is None:
         return Response(status=204)
     assert job.lease_expires_at is not None
+    try:
+        job_files.drop_older_attempts(state.storage, job.id, job.attempts)
+    except StorageError as exc:
+        # The claim stands: leftovers only cost space, and the next claim tries again.
+        log.warning("job %d: could not drop earlier attempts' staging: %s", job.id, exc)
     return jsonify(
         {
             "next_video": job.url,
@@ -255,26 +284,65 @@ def upload(job_id: int, kind: str) -> tuple[dict[str, Any], int]:
         raise ApiError(400, str(exc)) from None
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, f"The file is larger than the limit of {limit} bytes")
-    expected = (request.headers.get("X-Content-SHA256") or "").strip().lower() or None
+    # The app's default cap is the JSON one; an upload streams up to its own limit. One byte
+    # more, so that the reader below (not werkzeug) notices an oversized chunked body.
+    request.max_content_length = limit + 1
+    expected = _expected_digest()
     actor = current_actor()
     job = _call(queue.check_lease, state.db, actor, job_id)
+    # A key of its own: until this upload is verified, nothing else staged is touched.
     key = job_files.staged_key(job.id, job.attempts, kind, ext)
-    reader = job_files.HashingReader(request.stream, limit=limit)
+    # Checked when the body ends, before the backend commits, so a short, cut, empty or
+    # mismatching body never becomes an object, not even for a moment.
+    reader = job_files.HashingReader(
+        request.stream,
+        limit=limit,
+        expected_size=request.content_length,
+        expected_sha256=expected,
+        allow_empty=kind != "video",
+        from_client=True,
+    )
     try:
         _call(state.storage.write, key, reader, content_type=request.content_type)
     except job_files.UploadTooLarge:
         raise ApiError(413, f"The file is larger than the limit of {limit} bytes") from None
-    if expected is not None and not hmac.compare_digest(expected, reader.hexdigest()):
+    except StreamRejected as exc:
+        raise ApiError(400, _rejection(exc)) from None
+    except ApiError:
+        if reader.rejected is None:
+            raise
+    if reader.rejected is not None or not reader.verified:
+        # A backend that wrapped the reader's refusal, or stopped reading before the end.
         _call(state.storage.delete, key)
-        raise ApiError(400, "X-Content-SHA256 does not match the bytes received")
-    if kind == "video" and reader.size == 0:
-        _call(state.storage.delete, key)
-        raise ApiError(400, "The video file is empty")
+        if isinstance(reader.rejected, job_files.UploadTooLarge):
+            raise ApiError(413, f"The file is larger than the limit of {limit} bytes")
+        raise ApiError(400, _rejection(reader.rejected))
     _call(job_files.drop_other_extensions, state.storage, job.id, job.attempts, kind, key)
     _call(
         queue.report_progress, state.db, actor, job_id, lease_seconds=state.settings.lease_seconds
     )
     return {"kind": kind, "ext": ext, "size": reader.size, "sha256": reader.hexdigest()}, 201
+
+
+def _expected_digest() -> str | None:
+    """``X-Content-SHA256``, checked before a byte of the body is read."""
+    raw = request.headers.get("X-Content-SHA256")
+    if raw is None or not raw.strip():
+        return None
+    value = raw.strip().lower()
+    if not _SHA256_HEX.fullmatch(value):
+        raise ApiError(400, "X-Content-SHA256 must be 64 hexadecimal digits")
+    return value
+
+
+def _rejection(exc: BaseException | None) -> str:
+    if isinstance(exc, StreamMismatch):
+        return "X-Content-SHA256 does not match the bytes received"
+    if isinstance(exc, StreamEmpty):
+        return "The video file is empty"
+    if isinstance(exc, StreamIncomplete):
+        return f"The upload is incomplete: {exc}"
+    return "The upload was not received completely"
 
 
 @bp.post("/worker/jobs/<int:job_id>/complete")

@@ -15,7 +15,9 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
+from patchwork.archive import file_kinds
 from patchwork.archive.ingest import (
     INFO_SUFFIX,
     IngestError,
@@ -25,6 +27,7 @@ from patchwork.archive.ingest import (
 )
 from patchwork.archive.job_records import retrying
 from patchwork.archive.layout import METADATA_EXT, import_version
+from patchwork.archive.regular_files import NotRegularFile, is_regular_file, open_regular
 from patchwork.archive.targets import TargetError, normalise_url
 from patchwork.archive.video_files import (
     NewFile,
@@ -35,9 +38,10 @@ from patchwork.archive.video_files import (
 from patchwork.db import Database
 from patchwork.storage import Storage, StorageError
 
-VIDEO_EXTENSIONS = ("webm", "mp4", "mkv", "mov", "m4v", "flv", "avi", "ts", "m4a", "opus", "mp3")
-THUMBNAIL_EXTENSIONS = ("jpg", "jpeg", "webp", "png")
-CAPTION_EXTENSIONS = ("vtt", "srv3", "srv2", "srv1", "srt", "ttml", "ass", "json3")
+# The upload allow-lists: a NAME.html or NAME.svg beside the metadata is never archived.
+VIDEO_EXTENSIONS = file_kinds.VIDEO_EXTENSIONS
+THUMBNAIL_EXTENSIONS = file_kinds.THUMBNAIL_EXTENSIONS
+CAPTION_EXTENSIONS = file_kinds.CAPTION_EXTENSIONS
 # yt-dlp's own side files that share the name but are not captions.
 NOT_CAPTIONS = ("live_chat", "rechat", "danmaku")
 
@@ -64,10 +68,15 @@ class ImportReport:
 
 
 def find_downloads(paths: Iterable[Path]) -> Iterator[Download]:
-    """Every ``*.info.json`` under the paths, with the files yt-dlp left beside it."""
+    """Every ``*.info.json`` under the paths, with the files yt-dlp left beside it.
+
+    Only regular files are taken: a symbolic link (``NAME.webm -> /etc/passwd``), a FIFO or
+    a device beside the metadata is left out, and symlinked folders are not entered, so an
+    import reads nothing outside the folders it was given and never blocks on a pipe.
+    """
     for path in paths:
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, followlinks=False):
                 dirs.sort()
                 yield from _downloads_in(Path(root), sorted(files))
         else:
@@ -78,11 +87,14 @@ def find_downloads(paths: Iterable[Path]) -> Iterator[Download]:
 
 
 def _downloads_in(folder: Path, names: list[str]) -> Iterator[Download]:
+    # Every .info.json is yielded, regular or not: read_info_file refuses a bad one by name.
     stems = {n[: -len(INFO_SUFFIX)]: Download(folder / n) for n in names if n.endswith(INFO_SUFFIX)}
     if not stems:
         return
     for name in names:
         if name.endswith(INFO_SUFFIX) or name.endswith(".part"):
+            continue
+        if not is_regular_file(folder / name):
             continue
         stem, _, rest = name.partition(".")
         # A stem may itself contain dots ("Song ft. X [id]"): try every split point.
@@ -110,6 +122,20 @@ def _attach(download: Download, path: Path, rest: str) -> None:
             download.captions.append((language, extension, path))
 
 
+def open_regular_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading; IngestError if it is not (or no longer) a regular file.
+
+    Discovery already left out links, FIFOs and devices, but the name can be swapped
+    between discovery and storing, so the open itself refuses them too.
+    """
+    try:
+        return open_regular(path)
+    except NotRegularFile as exc:
+        raise IngestError(f"{path.name} {exc.strerror or 'is not a regular file'}") from None
+    except OSError as exc:
+        raise IngestError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+
+
 def store_download(
     storage: Storage, download: Download, meta: VideoMetadata, *, require_video: bool
 ) -> list[NewFile]:
@@ -128,7 +154,8 @@ def store_download(
     stored: list[NewFile] = []
     try:
         for kind, ext, path in plan:
-            with path.open("rb") as handle:
+            # A file swapped for a link or FIFO since discovery is refused here, not read.
+            with open_regular_file(path) as handle:
                 stored.append(write_file(storage, kind, ext, meta.video_id, version, handle))
     except (OSError, StorageError, ValueError) as exc:
         for item in stored:

@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.job_records import retrying
+from patchwork.archive.regular_files import FileTooLarge, NotRegularFile, read_capped
 from patchwork.archive.romanize import romanize
+from patchwork.archive.source_urls import http_url
 from patchwork.db import Database
 from patchwork.db.models import Channel, Video
 
@@ -73,7 +75,7 @@ def parse_info(info: Mapping[str, Any]) -> VideoMetadata:
         description=_text(info.get("description")),
         duration=_duration(info.get("duration")),
         platform=platform[:64],
-        source_url=_text(info.get("webpage_url")) or _text(info.get("original_url")) or None,
+        source_url=http_url(_text(info.get("webpage_url")) or _text(info.get("original_url"))),
     )
 
 
@@ -170,6 +172,7 @@ def _upsert_channel(session: Session, meta: VideoMetadata) -> None:
 
 def ingest_metadata(db: Database, meta: VideoMetadata) -> bool:
     """Store one video's metadata in its own transaction; ``True`` when it was new."""
+
     def run() -> bool:
         with db.transaction() as session:
             _, created = upsert_video(session, meta)
@@ -179,13 +182,21 @@ def ingest_metadata(db: Database, meta: VideoMetadata) -> bool:
 
 
 def read_info_file(path: Path) -> VideoMetadata:
+    """A regular file's metadata, read with a cap; any problem is an IngestError naming it."""
     try:
-        if path.stat().st_size > MAX_INFO_BYTES:
-            raise IngestError(f"is larger than {MAX_INFO_BYTES // 1024 // 1024} MiB")
-        with path.open("rb") as handle:
-            info = json.load(handle)
-    except (OSError, UnicodeDecodeError) as exc:
+        data = read_capped(path, MAX_INFO_BYTES)
+    except FileTooLarge as exc:
+        raise IngestError(str(exc)) from None
+    except NotRegularFile as exc:
+        raise IngestError(exc.strerror or "is not a regular file") from None
+    except OSError as exc:
+        raise IngestError(f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        info = json.loads(data)
+    except UnicodeDecodeError as exc:
         raise IngestError(f"cannot be read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise IngestError(f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise IngestError("is nested too deeply to be metadata") from None
     return parse_info(info)

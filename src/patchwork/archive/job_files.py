@@ -2,7 +2,8 @@
 
 Why staging: a worker uploads before it completes, and only the completion (the video's
 metadata) says for certain which video id and channel the files belong to. So each upload
-goes to ``staging/jobs/{job_id}/{attempt}/{kind}.{ext}``; nothing there is ever served.
+goes to ``staging/jobs/{job_id}/{attempt}/{kind}.{sequence}.{ext}``, a key of its own;
+nothing there is ever served.
 Completing a job copies each staged object under a fresh versioned key of the archive
 layout (:mod:`patchwork.archive.video_files`), and only then switches the video's rows. A
 crash between the copies and the commit leaves unreferenced objects, never a visible
@@ -13,9 +14,14 @@ keeps a lapsed worker's late uploads apart from those of the worker that took th
 from __future__ import annotations
 
 import re
+import secrets
+import threading
+import time
 from dataclasses import dataclass
 
+from patchwork.archive import file_kinds
 from patchwork.storage import Storage
+from patchwork.storage.base import SweepsTempFiles
 from patchwork.storage.streams import HashingReader as HashingReader
 from patchwork.storage.streams import StreamTooLarge
 
@@ -51,6 +57,8 @@ class StagedFile:
     ext: str
     key: str
     size: int
+    #: Orders uploads of one kind by when they started ("" for keys without one).
+    sequence: str = ""
 
 
 def upload_name(kind: str, ext: str | None, content_type: str | None) -> tuple[str, str]:
@@ -76,7 +84,11 @@ def upload_name(kind: str, ext: str | None, content_type: str | None) -> tuple[s
         raise UploadError("say the file's extension with ?ext= (e.g. ?ext=webm)")
     if not EXTENSION.fullmatch(ext):
         raise UploadError("ext must be 1 to 10 lower-case letters or digits")
-    return kind, ext
+    try:
+        # Only media may be stored: an .html "thumbnail" would be served from our origin.
+        return kind, file_kinds.check_extension(kind, ext)
+    except file_kinds.FileKindError as exc:
+        raise UploadError(str(exc)) from None
 
 
 def staging_prefix(job_id: int, attempt: int | None = None) -> str:
@@ -84,34 +96,103 @@ def staging_prefix(job_id: int, attempt: int | None = None) -> str:
     return base if attempt is None else f"{base}{attempt}/"
 
 
-def staged_key(job_id: int, attempt: int, kind: str, ext: str) -> str:
-    return f"{staging_prefix(job_id, attempt)}{kind}.{ext}"
+def upload_sequence() -> str:
+    """A name part that sorts after every earlier one, and is unique across processes.
+
+    Nanoseconds (forced to grow within this process even if the clock steps back) keep
+    uploads in the order they started; the random tail keeps two servers that start an
+    upload in the same nanosecond apart.
+    """
+    global _last_sequence_ns
+    with _sequence_lock:
+        now = max(time.time_ns(), _last_sequence_ns + 1)
+        _last_sequence_ns = now
+    return f"{now:020d}-{secrets.token_hex(4)}"
+
+
+_sequence_lock = threading.Lock()
+_last_sequence_ns = 0
+_SEQUENCE = re.compile(r"[0-9]{20}-[0-9a-f]{8}")
+
+
+def staged_key(job_id: int, attempt: int, kind: str, ext: str, sequence: str | None = None) -> str:
+    """A fresh key for one upload: ``{kind}.{sequence}.{ext}`` under the attempt's prefix.
+
+    Every upload gets its own key, so a failing or concurrent upload can never overwrite
+    (or, when it is cleaned up, delete) another upload's object.
+    """
+    return f"{staging_prefix(job_id, attempt)}{kind}.{sequence or upload_sequence()}.{ext}"
 
 
 def drop_other_extensions(
     storage: Storage, job_id: int, attempt: int, kind: str, keep: str
 ) -> None:
-    """A re-upload of a kind with another extension replaces the earlier one."""
-    for info in list(storage.list(f"{staging_prefix(job_id, attempt)}{kind}.")):
-        if info.key != keep and _split(info.key[len(staging_prefix(job_id, attempt)) :]):
+    """Retire the uploads of ``kind`` that started before ``keep`` (whatever their extension).
+
+    Only older ones: an upload that started later and finished first must survive, or two
+    overlapping uploads would erase each other. ``keep`` must be a verified upload.
+    """
+    prefix = staging_prefix(job_id, attempt)
+    mine = _split(keep[len(prefix) :]) if keep.startswith(prefix) else None
+    if mine is None:
+        return
+    for info in list(storage.list(f"{prefix}{kind}.")):
+        parsed = _split(info.key[len(prefix) :])
+        if parsed is None or parsed.kind != kind or info.key == keep:
+            continue
+        if (parsed.sequence, info.key) < (mine.sequence, keep):
             storage.delete(info.key)
 
 
 def staged_files(storage: Storage, job_id: int, attempt: int) -> dict[str, StagedFile]:
+    """The one upload per kind a completion uses: the newest (by start) of each kind."""
     prefix = staging_prefix(job_id, attempt)
     found: dict[str, StagedFile] = {}
     for info in storage.list(prefix):
         parsed = _split(info.key[len(prefix) :])
-        if parsed is not None:
-            found[parsed[0]] = StagedFile(parsed[0], parsed[1], info.key, info.size)
+        if parsed is None:
+            continue
+        item = StagedFile(parsed.kind, parsed.ext, info.key, info.size, parsed.sequence)
+        earlier = found.get(item.kind)
+        if earlier is None or (earlier.sequence, earlier.key) < (item.sequence, item.key):
+            found[item.kind] = item
     return found
 
 
-def _split(name: str) -> tuple[str, str] | None:
-    kind, dot, ext = name.partition(".")
+def drop_older_attempts(storage: Storage, job_id: int, attempt: int) -> int:
+    """Called when ``attempt`` has just claimed the job: earlier attempts' staging goes.
+
+    Their uploads can never be completed (completion reads only the current attempt), and
+    a server killed mid-upload leaves a local temp file that no listing shows; both are
+    removed here. Returns how many objects and temp files went.
+    """
+    if attempt <= 1:
+        return 0  # a first claim has nothing before it: no storage round trip
+    root = staging_prefix(job_id)
+    old: set[int] = set()
+    for info in storage.list(root):
+        head = info.key[len(root) :].split("/", 1)[0]
+        if head.isdigit() and int(head) < attempt:
+            old.add(int(head))
+    removed = sum(storage.delete_prefix(staging_prefix(job_id, number)) for number in old)
+    if isinstance(storage, SweepsTempFiles):
+        for number in range(1, attempt):
+            # Age 0: a lapsed worker still streaming into an old attempt loses nothing
+            # that could ever be used.
+            removed += storage.remove_temp_files(staging_prefix(job_id, number), 0)
+    return removed
+
+
+def _split(name: str) -> StagedFile | None:
+    """Parse ``{kind}.{sequence}.{ext}`` (or the older ``{kind}.{ext}``, sequence "")."""
+    kind, dot, rest = name.partition(".")
     if not dot:
         return None
+    sequence, dot, ext = rest.partition(".")
+    if not (dot and _SEQUENCE.fullmatch(sequence)):
+        sequence, ext = "", rest
     try:
-        return upload_name(kind, ext, None)
+        kind, ext = upload_name(kind, ext, None)
     except UploadError:
         return None
+    return StagedFile(kind, ext, "", 0, sequence)

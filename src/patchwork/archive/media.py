@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from patchwork.archive import file_kinds
 from patchwork.db import Database
 from patchwork.db.models import Caption, Channel, StoredFile, Video
 from patchwork.storage import guess_content_type
@@ -32,6 +33,8 @@ class MediaObject:
     content_type: str
     #: From the database; the storage's own size is authoritative when serving.
     size_bytes: int | None
+    #: Not media of its kind (a row from before the allow-lists): sent only as a download.
+    attachment: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,20 @@ def content_type_for(storage_key: str, recorded: str | None) -> str:
     return guessed
 
 
+def served_object(
+    kind: str, storage_key: str, recorded: str | None, size_bytes: int | None
+) -> MediaObject:
+    """What to send for an object of ``kind``: never a document type inline.
+
+    Uploads and imports only take allowed extensions, but rows written earlier may point
+    at ``x.html`` or record ``text/html``; those go out as opaque downloads.
+    """
+    content_type = content_type_for(storage_key, recorded)
+    if file_kinds.is_media_type_allowed(kind, content_type):
+        return MediaObject(storage_key, content_type, size_bytes)
+    return MediaObject(storage_key, DEFAULT_CONTENT_TYPE, size_bytes, attachment=True)
+
+
 def media_object(db: Database, kind: str, owner_id: str) -> MediaObject | None:
     """The object for ``kind`` of ``owner_id`` (a video id, or a channel id for images)."""
     if not plausible_id(owner_id):
@@ -69,11 +86,7 @@ def media_object(db: Database, kind: str, owner_id: str) -> MediaObject | None:
             ).first()
             if row is None:
                 return None
-            return MediaObject(
-                storage_key=row.storage_key,
-                content_type=content_type_for(row.storage_key, row.content_type),
-                size_bytes=row.size_bytes,
-            )
+            return served_object(kind, row.storage_key, row.content_type, row.size_bytes)
     if kind in CHANNEL_IMAGES:
         with db.reading() as session:
             channel = session.scalars(select(Channel).where(Channel.channel_id == owner_id)).first()
@@ -125,4 +138,4 @@ def caption_object(
         return None
     rank = {f: i for i, f in enumerate(CAPTION_FORMAT_PREFERENCE)}
     _, key, size = min(tracks, key=lambda t: (rank.get(t[0], len(rank)), t[0]))
-    return MediaObject(storage_key=key, content_type=content_type_for(key, None), size_bytes=size)
+    return served_object("captions", key, None, size)

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from patchwork.archive.layout import video_key
 from patchwork.archive.ingest import parse_compact_date
+from patchwork.archive.layout import video_key
 from patchwork.archive.romanize import romanize
 from patchwork.db.models import (
     Channel,

@@ -220,7 +220,9 @@ def scrape() -> Response:
     token = current_app.config.get(TOKEN_KEY)
     if token:
         scheme, _, given = (request.headers.get("Authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), token):
+        # compare_digest refuses non-ASCII str (a TypeError, hence a 500): compare UTF-8 bytes.
+        presented = given.strip().encode("utf-8", "surrogateescape")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(presented, str(token).encode()):
             response = error_response(401, "Authentication required")
             response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
             return response

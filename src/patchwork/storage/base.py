@@ -97,6 +97,19 @@ class Storage(Protocol):
     def describe(self) -> str: ...
 
 
+@runtime_checkable
+class SweepsTempFiles(Protocol):
+    """A backend whose writes can leave temp files behind when the process dies mid-write.
+
+    (S3 cannot: an unfinished upload never becomes an object; a bucket lifecycle rule
+    should abort incomplete multipart uploads.)
+    """
+
+    def remove_temp_files(self, prefix: str, older_than_seconds: float) -> int:
+        """Remove temp files under the folder ``prefix`` not written to for that long."""
+        ...
+
+
 def validate_key(key: str) -> str:
     """Return ``key`` unchanged if it is a safe relative object key, else raise InvalidKey."""
     if not isinstance(key, str):

@@ -6,6 +6,7 @@ import io
 import os
 import secrets
 import stat as stat_mod
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -220,6 +221,36 @@ class LocalStorage:
             except OSError:
                 return  # not empty (or already gone): stop climbing
             directory = directory.parent
+
+    def remove_temp_files(self, prefix: str, older_than_seconds: float) -> int:
+        """Remove the temp files of dead writes under the folder ``prefix`` ("" for all).
+
+        A live write keeps touching its temp file, so its modification time says how long
+        it has been idle; only files idle for ``older_than_seconds`` go. Returns the count.
+        """
+        validate_prefix(prefix)
+        base = prefix.rstrip("/")
+        start = self._root.joinpath(*base.split("/")) if base else self._root
+        if not start.resolve().is_relative_to(self._root):
+            return 0
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        # Bottom-up, so that folders emptied of their temp files can be pruned in turn.
+        for directory, _subdirs, names in os.walk(start, topdown=False):
+            for name in names:
+                if not name.startswith(TMP_PREFIX):
+                    continue
+                path = Path(directory, name)
+                try:
+                    st = path.lstat()
+                    if stat_mod.S_ISREG(st.st_mode) and st.st_mtime <= cutoff:
+                        path.unlink()
+                        removed += 1
+                except OSError:
+                    continue  # renamed into place or removed meanwhile
+            if removed:
+                self._prune(Path(directory))
+        return removed
 
     # -- listing --------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from flask import Flask
 from markupsafe import Markup, escape
 
+from patchwork.archive.source_urls import http_url
+
 # http(s) URLs up to whitespace or an angle bracket / quote; trailing punctuation is left out.
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
@@ -85,4 +87,5 @@ def register_filters(app: Flask) -> None:
         megabytes=megabytes,
         duration=duration,
         nice_date=nice_date,
+        http_url=http_url,
     )

@@ -1,0 +1,18 @@
+"""URL converters that keep path values inside what the databases can store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.routing import IntegerConverter
+
+#: Largest BIGINT: a larger id overflows on SQLite/PostgreSQL (a 500), so it cannot name a row.
+MAX_ID = 2**63 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that never matches beyond BIGINT, so such ids are a plain 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
