@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from sqlalchemy.engine import make_url
@@ -63,8 +63,21 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_api(app)
     register_web(app)
     register_ops(app)  # logs, health, metrics, rate limits, OpenAPI
+    app.before_request(refuse_nul_characters)
     sweep_dead_uploads(settings)
     return app
+
+
+def refuse_nul_characters() -> Response | None:
+    """A NUL in a path or query value is never a valid id or word, and PostgreSQL refuses it
+    in text (a 500 otherwise): answer a clear 400 before any handler sees it."""
+    if "\x00" in request.path or any(
+        "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
+    ):
+        response = jsonify({"error": "NUL characters are not allowed in the path or query"})
+        response.status_code = 400
+        return response
+    return None
 
 
 class BoundedJSONProvider(DefaultJSONProvider):

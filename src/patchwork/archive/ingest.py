@@ -57,6 +57,8 @@ def parse_info(info: Mapping[str, Any]) -> VideoMetadata:
         raise IngestError("has no 'id'")
     if len(video_id) > 255:
         raise IngestError("'id' is longer than 255 characters")
+    if not usable_id(video_id):
+        raise IngestError(f"'id' {video_id!r} cannot name a video (/, \\, control characters)")
     title = _text(info.get("title")) or _text(info.get("fulltitle"))
     if not title:
         raise IngestError("has no 'title'")
@@ -76,6 +78,19 @@ def parse_info(info: Mapping[str, Any]) -> VideoMetadata:
         duration=_duration(info.get("duration")),
         platform=platform[:64],
         source_url=http_url(_text(info.get("webpage_url")) or _text(info.get("original_url"))),
+    )
+
+
+def usable_id(value: str) -> bool:
+    """Whether ``value`` can name a video or channel: one storage path segment, printable.
+
+    A ``/`` would make it a folder (``X`` would then own the captions of ``X/child``).
+    """
+    return (
+        value not in (".", "..")
+        and "/" not in value
+        and "\\" not in value
+        and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
     )
 
 

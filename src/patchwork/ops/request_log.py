@@ -155,10 +155,15 @@ class _Counted:
             self._finish(self._sent)
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _path(environ: dict[str, Any]) -> str:
     # PATH_INFO only: the query string is left out on purpose.
     path = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", ""))
-    return path.encode("latin-1", "replace").decode("utf-8", "replace")[:300]
+    decoded = path.encode("latin-1", "replace").decode("utf-8", "replace")[:300]
+    # A %0A in a path must not start a second, forged log line (nor ANSI escapes colour one).
+    return CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", decoded)
 
 
 def _route(environ: dict[str, Any]) -> str:
