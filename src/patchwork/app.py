@@ -68,14 +68,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+# Query values that name a video, channel or format: never a NUL in a real one.
+ID_ARGUMENTS = ("v", "id", "video_id", "channel_id", "format")
+
+
 def refuse_nul_characters() -> Response | None:
-    """A NUL in a path or query value is never a valid id or word, and PostgreSQL refuses it
-    in text (a 500 otherwise): answer a clear 400 before any handler sees it."""
-    if "\x00" in request.path or any(
-        "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
-    ):
-        response = jsonify({"error": "NUL characters are not allowed in the path or query"})
-        response.status_code = 400
+    """No id holds a NUL, and PostgreSQL refuses NUL in text (a 500 otherwise): a path or an
+    id argument with one names nothing, so it is a 404 before any handler sees it. Search
+    words keep their own rule (a NUL is a blank)."""
+    if "\x00" in request.path or any("\x00" in request.args.get(n, "") for n in ID_ARGUMENTS):
+        response = jsonify({"error": "Not found: an id never contains a NUL character"})
+        response.status_code = 404
         return response
     return None
 

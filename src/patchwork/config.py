@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
@@ -96,7 +98,16 @@ def load_settings(
 
     redis_url = env.get("PATCHWORK_REDIS_URL") or None
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"PATCHWORK_REDIS_URL must start with redis://, not {redis_url!r}")
+        raise ConfigError(
+            f"PATCHWORK_REDIS_URL must start with redis://, not {redact_url(redis_url)!r}"
+        )
+    if redis_url:
+        try:
+            _ = urlsplit(redis_url).port  # a port that is not a number raises here
+        except ValueError:
+            raise ConfigError(
+                f"PATCHWORK_REDIS_URL: cannot parse {redact_url(redis_url)!r} (its port?)"
+            ) from None
 
     per_page = _int_setting(
         env, ("PATCHWORK_RESULTS_PER_PAGE", "RESULTS_PER_PAGE"), DEFAULT_RESULTS_PER_PAGE, 1, 500
@@ -216,11 +227,22 @@ def _mysql_url(host: str, user: str | None, password: str | None, database: str)
     return url.render_as_string(hide_password=False)
 
 
+def redact_url(raw: str) -> str:
+    """``raw`` with the password of its userinfo replaced by ``***``: safe to print or log."""
+    return _USERINFO_PASSWORD.sub(r"\1***@", raw)
+
+
+_USERINFO_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
+
+
 def _parse_database_url(raw: str, setting: str) -> str:
     try:
         url = make_url(raw)
-    except ArgumentError:
-        raise ConfigError(f"{setting}: cannot parse {raw!r} as a database URL") from None
+        url.port  # noqa: B018  (a port that is not a number raises here, not later)
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            f"{setting}: cannot parse {redact_url(raw)!r} as a database URL"
+        ) from None
     if url.get_backend_name() not in ("sqlite", "mysql", "mariadb", "postgresql"):
         raise ConfigError(
             f"{setting}: unsupported database {url.get_backend_name()!r} "
@@ -232,10 +254,11 @@ def _parse_database_url(raw: str, setting: str) -> str:
 def _check_storage_url(url: str) -> None:
     if not url.startswith(("file://", "s3://")):
         raise ConfigError(
-            f"PATCHWORK_STORAGE_URL must be file:///path or s3://bucket/prefix, not {url!r}"
+            "PATCHWORK_STORAGE_URL must be file:///path or s3://bucket/prefix, "
+            f"not {redact_url(url)!r}"
         )
     if url.startswith("s3://") and not url[len("s3://") :].split("/", 1)[0]:
-        raise ConfigError(f"PATCHWORK_STORAGE_URL: {url!r} names no bucket")
+        raise ConfigError(f"PATCHWORK_STORAGE_URL: {redact_url(url)!r} names no bucket")
 
 
 def _int_setting(
