@@ -87,7 +87,8 @@ def main() -> None:
     args = parser.parse_args()
 
     db = prepare_database(args.database_url)
-    queue_secret = create_token(db, "queue", name="bench-queue")[1]
+    # Admin: delete jobs (mode 2) need a worker or admin token, archive jobs a queue or admin one.
+    queue_secret = create_token(db, "admin", name="bench-queue")[1]
     worker_secret = create_token(db, "worker", name="bench-worker")[1]
     db.dispose()
 

@@ -40,6 +40,7 @@ from patchwork.archive.video_files import (
     write_file,
 )
 from patchwork.db import Database
+from patchwork.db.dialect import read_committed
 from patchwork.db.models import Caption, Channel, Job, StoredFile, Video, ViewCount
 from patchwork.db.types import utcnow
 from patchwork.storage import (
@@ -145,6 +146,9 @@ def _complete_archive(
     def commit() -> None:
         outcome.reset()
         with db.transaction() as session:
+            # Record locks only (no gap locks on MySQL): two completions of neighbouring new
+            # ids would otherwise deadlock on the gap their locking reads took.
+            read_committed(session)
             held = held_job(session, job.id, actor, now)
             existing = session.scalars(
                 select(Video).where(Video.video_id == meta.video_id).with_for_update()
