@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the tokens fixture is imported from queue_fixtures)
 """Issue 12: only media is served from /media, only http(s) source URLs are linked, and only
 worker or admin tokens delete."""
 
@@ -15,25 +16,14 @@ from patchwork.app import create_app
 from patchwork.archive import file_kinds
 from patchwork.archive.ingest import parse_info
 from patchwork.archive.job_files import UploadError, upload_name
-from patchwork.archive.tokens import create_token
 from patchwork.config import Settings
 from patchwork.db import Database
 from patchwork.db.models import Caption, Job, StoredFile, Video
 from patchwork.state import app_state
-from queue_fixtures import Tokens, auth, claim, enqueue, info, upload
+from queue_fixtures import Tokens, auth, claim, enqueue, info, tokens, upload  # noqa: F401
 
 URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 CSP = "default-src 'none'; sandbox"
-
-
-@pytest.fixture
-def tokens(db: Database) -> Tokens:
-    return Tokens(
-        queue=create_token(db, "queue", name="queuer")[1],
-        worker=create_token(db, "worker", name="worker-a")[1],
-        worker2=create_token(db, "worker", name="worker-b")[1],
-        admin=create_token(db, "admin", name="boss")[1],
-    )
 
 
 # -- uploads refuse what is not media -----------------------------------------------------------

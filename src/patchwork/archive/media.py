@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from patchwork.archive import file_kinds
+from patchwork.archive import file_kinds, layout
 from patchwork.db import Database
 from patchwork.db.models import Caption, Channel, StoredFile, Video
 from patchwork.storage import guess_content_type
@@ -95,7 +95,7 @@ def media_object(db: Database, kind: str, owner_id: str) -> MediaObject | None:
             present = channel.has_avatar if kind == "avatar" else channel.has_banner
             if not present:
                 return None
-            key = f"channels/{channel.channel_id}/{kind}.jpg"
+            key = layout.channel_image_key(channel.channel_id, f"channel-{kind}")
             return MediaObject(storage_key=key, content_type="image/jpeg", size_bytes=None)
     return None
 
