@@ -211,6 +211,9 @@ def test_the_command_names_bad_downloads_and_imports_the_rest(
     assert "nested.info.json: is nested too deeply" in result.stderr
     assert "evilvideo01.info.json" in result.stderr
     assert "fifovideo01.info.json" in result.stderr
+    # The files themselves are named too, with why they were not read.
+    assert "evilvideo01.webm: is a symbolic link, not a regular file" in result.stderr
+    assert "fifovideo01.webm: is a FIFO, not a regular file" in result.stderr
     assert "Imported 1 new" in result.stdout
     assert _video_ids(db) == {GOOD}
 

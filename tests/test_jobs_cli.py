@@ -39,3 +39,13 @@ def test_list_retry_cancel(cli_env: dict[str, str], db: Database) -> None:
     assert code == 1 and "Job 999999: no job 999999" in out and f"Job {a}:" in out
     events = [e.event for e in queue.job_events(db, a)]
     assert events == ["queued", "claimed", "failed", "requeued"]
+
+
+def test_job_ids_beyond_bigint_are_a_clear_error(cli_env: dict[str, str], db: Database) -> None:
+    for command in ("retry", "cancel"):
+        result = CliRunner().invoke(cli, ["jobs", command, str(2**63)], env=cli_env)
+        # Click's usage error (exit 2), not a database error from the lookup.
+        assert result.exit_code == 2, result.output
+        assert "is not in the range" in result.output
+        result = CliRunner().invoke(cli, ["jobs", command, "0"], env=cli_env)
+        assert result.exit_code == 2 and "is not in the range" in result.output

@@ -382,3 +382,74 @@ def test_videos_copied_once(awkward: str, db: Database) -> None:
     run(awkward, db)
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Video)) == 5
+
+
+def test_absurd_rows_and_secret_urls_are_skipped_and_named(
+    legacy_engine: Engine,  # noqa: F811
+    db: Database,
+) -> None:
+    fill(
+        legacy_engine,
+        "songs",
+        [
+            song(1, "goodvid0001", "Good", "UC_A", "Alpha", "2020-01-02"),
+            song(2, "hugevid0001", "Huge", "UC_A", "Alpha", "2020-01-02"),
+            song(3, "pathvid0001", "Path", "UC_A", "Alpha", "2020-01-02"),
+            song(4, "inf_vid0001", "Negative", "UC_A", "Alpha", "2020-01-02"),
+        ],
+    )
+    fill(
+        legacy_engine,
+        "files",
+        [
+            {"video_id": "goodvid0001", "size_mb": 2.0, "extension": "mp4"},
+            {"video_id": "hugevid0001", "size_mb": 1e30, "extension": "webm"},
+            {"video_id": "pathvid0001", "size_mb": 1.0, "extension": "../../html"},
+            {"video_id": "inf_vid0001", "size_mb": -5.0, "extension": "webm"},
+        ],
+    )
+    fill(
+        legacy_engine,
+        "archive_queue",
+        [
+            {"id": 1, "url": "ftp://archivist:hunter2secret@files.example/v.webm", "mode": 0},
+            {"id": 2, "url": "https://youtu.be/aaaaaaaaaaa", "mode": 0},
+        ],
+    )
+    url = str(legacy_engine.url.render_as_string(hide_password=False))
+    report = run(url, db)
+
+    files = report.tables["files"]
+    # A bad extension is refused (it would become a key and a served type); a bad size is
+    # damage in one column: the file row is kept with its size unknown, for a storage scan.
+    assert (files.read, files.written, files.errors) == (4, 3, 1)
+    with db.reading() as session:
+        stored = {
+            f.video_id: (f.storage_key, f.size_bytes) for f in session.scalars(select(StoredFile))
+        }
+    assert stored == {
+        "goodvid0001": ("video/goodvid0001.mp4", 2 * 1024 * 1024),
+        "hugevid0001": ("video/hugevid0001.webm", 0),
+        "inf_vid0001": ("video/inf_vid0001.webm", 0),
+    }
+    rendered = report.render()
+    assert "hugevid0001" in rendered and "pathvid0001" in rendered and "inf_vid0001" in rendered
+
+    queue = report.tables["archive_queue"]
+    assert (queue.read, queue.written, queue.errors) == (2, 1, 1)
+    assert "hunter2secret" not in rendered
+    assert "archivist:***@files.example" in rendered
+
+
+def test_a_rerun_never_replaces_an_exact_file_row(awkward: str, db: Database) -> None:
+    run(awkward, db)
+    exact_key = "video/dQw4w9WgXcQ.j1a1-0123abcd.mp4"
+    with db.transaction() as session:
+        row = session.scalars(select(StoredFile).where(StoredFile.video_id == "dQw4w9WgXcQ")).one()
+        row.storage_key, row.extension, row.size_bytes = exact_key, "mp4", 777
+        row.size_is_approximate, row.sha256 = False, "a" * 64
+    again = run(awkward, db)
+    assert again.tables["files"].written == 0
+    with db.reading() as session:
+        row = session.scalars(select(StoredFile).where(StoredFile.video_id == "dQw4w9WgXcQ")).one()
+        assert (row.storage_key, row.size_bytes, row.size_is_approximate) == (exact_key, 777, False)

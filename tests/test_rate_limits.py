@@ -112,3 +112,50 @@ def test_redis_counts_across_apps(settings: Settings) -> None:
         with client.get("/api/search/results?q=a", environ_base=address) as response:
             statuses.append(response.status_code)
     assert statuses == [200, 200, 200, 429]
+
+
+FAILURE_LIMITS = {"PATCHWORK_RATE_LIMIT_AUTH_FAILURES": "5/minute"}
+
+
+@pytest.fixture
+def guarded(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings.with_overrides(extra=FAILURE_LIMITS))
+    yield app
+    app_state(app).db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/worker/next"),
+        ("POST", "/api/worker/heartbeat"),
+        ("POST", "/api/worker/jobs/1/complete"),
+        ("PUT", "/api/worker/jobs/1/files/video?ext=webm"),
+        ("GET", "/api/worker/queue"),
+        ("DELETE", "/api/storage/delete"),
+    ],
+)
+def test_token_guessing_is_limited_per_address(guarded: Flask, method: str, path: str) -> None:
+    client = guarded.test_client()
+    guesses = [{"X-AUTHENTICATION": f"guess-{i}"} for i in range(7)]
+    statuses = [client.open(path, method=method, headers=h).status_code for h in guesses]
+    assert statuses == [401] * 5 + [429] * 2
+    refused = client.open(path, method=method, headers={"X-AUTHENTICATION": "guess-8"})
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.get_json()["error"].startswith("Too many failed authentications")
+    # A request without any token is a failure too; another address has its own budget.
+    assert client.open(path, method=method).status_code == 429
+    other = {"REMOTE_ADDR": "10.0.0.9"}
+    assert client.open(path, method=method, environ_base=other).status_code == 401
+
+
+def test_valid_tokens_never_spend_the_failure_budget(guarded: Flask) -> None:
+    _, secret = create_token(app_state(guarded).db, "worker", name="w")
+    _, queue_secret = create_token(app_state(guarded).db, "queue", name="q")
+    client = guarded.test_client()
+    auth = {"X-AUTHENTICATION": secret}
+    assert _statuses(client, 12, "/api/worker/next", headers=auth) == [204] * 12
+    # A live token of the wrong role is a 403, not a failed authentication.
+    wrong_role = {"X-AUTHENTICATION": queue_secret}
+    assert _statuses(client, 7, "/api/worker/next", headers=wrong_role) == [403] * 7
+    assert client.get("/api/worker/next", headers={"X-AUTHENTICATION": "x"}).status_code == 401

@@ -3,16 +3,18 @@
 The secret comes in ``X-AUTHENTICATION`` (the original's header) or ``Authorization: Bearer``.
 It is looked up by its SHA-256 (see :mod:`patchwork.archive.tokens`), never logged, stored or
 echoed. No token or an unknown/revoked one: 401; a live token of another role: 403. An admin
-token may do anything a queue or worker token may.
+token may do anything a queue or worker token may. A client address that failed too often in a
+row gets 429 before its next token is looked up
+(:class:`patchwork.ops.limits.AuthFailureBudget`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
-from flask import g, request
+from flask import current_app, g, request
 
 from patchwork.api.errors import ApiError
 from patchwork.archive.queue import Actor
@@ -22,6 +24,19 @@ from patchwork.state import app_state
 P = ParamSpec("P")
 R = TypeVar("R")
 ADMIN = "admin"
+# Where the rate limits (patchwork.ops.limits) leave the failed-authentication budget.
+AUTH_FAILURES_EXTENSION = "patchwork.auth_failures"
+
+
+class FailureBudget(Protocol):
+    def wait(self) -> int | None: ...
+
+    def spend(self) -> int | None: ...
+
+
+def _failure_budget() -> FailureBudget | None:
+    budget: FailureBudget | None = current_app.extensions.get(AUTH_FAILURES_EXTENSION)
+    return budget
 
 
 def presented_secret() -> str | None:
@@ -36,16 +51,28 @@ def presented_secret() -> str | None:
 
 def authorize(*roles: str) -> Principal:
     """The request's principal if it holds one of ``roles`` (or admin); else ApiError."""
+    failures = _failure_budget()
+    wait = failures.wait() if failures is not None else None
+    if wait is not None:
+        raise _too_many_failures(wait)
     secret = presented_secret()
-    if secret is None:
-        raise ApiError(401, "Authentication required")
-    principal = authenticate(app_state().db, secret)
+    principal = authenticate(app_state().db, secret) if secret is not None else None
     if principal is None:
-        raise ApiError(401, "Invalid or revoked token")
+        wait = failures.spend() if failures is not None else None
+        if wait is not None:
+            raise _too_many_failures(wait)
+        raise ApiError(
+            401, "Authentication required" if secret is None else "Invalid or revoked token"
+        )
     if principal.role != ADMIN and principal.role not in roles:
         raise ApiError(403, f"This needs a {' or '.join(roles)} token")
     g.principal = principal
     return principal
+
+
+def _too_many_failures(wait: int) -> ApiError:
+    message = f"Too many failed authentications from this address; retry in {wait} s"
+    return ApiError(429, message, retry_after=wait)
 
 
 def require_role(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

@@ -62,12 +62,20 @@ def _fields() -> Mapping[str, Any]:
     return request.form
 
 
-def _text(fields: Mapping[str, Any], name: str, *, max_length: int = 4000) -> str | None:
+def _text(
+    fields: Mapping[str, Any], name: str, *, max_length: int = 4000, drop_nul: bool = False
+) -> str | None:
+    """A text field; a NUL in it is a 400 (no database stores it the same way; PostgreSQL
+    refuses it), unless the text describes a video and is kept without it (``drop_nul``)."""
     value = fields.get(name)
     if value is None:
         return None
     if not isinstance(value, str):
         raise ApiError(400, f"{name} must be text")
+    if "\x00" in value:
+        if not drop_nul:
+            raise ApiError(400, f"{name} must not contain NUL characters")
+        value = value.replace("\x00", "")
     if len(value) > max_length:
         raise ApiError(400, f"{name} is too long (at most {max_length} characters)")
     return value
@@ -201,7 +209,8 @@ def storage_delete() -> Response:
 @require_role(*WORKER_ROLES)
 def next_job() -> Response:
     state = app_state()
-    owner = request.headers.get("X-Worker-Name") or request.args.get("worker") or None
+    names = {"X-Worker-Name": request.headers.get("X-Worker-Name"), **request.args}
+    owner = _text(names, "X-Worker-Name") or _text(names, "worker") or None
     job = _call(
         queue.claim_next_job,
         state.db,
@@ -380,9 +389,9 @@ def _completion(fields: Mapping[str, Any]) -> completion.Completion:
     raw_channel = fields.get("channel")
     if isinstance(raw_channel, dict):
         channel = completion.ChannelDetails(
-            name=_text(raw_channel, "name", max_length=1000),
-            description=_text(raw_channel, "description", max_length=100_000),
-            romanized_name=_text(raw_channel, "romanized_name", max_length=1000),
+            name=_text(raw_channel, "name", max_length=1000, drop_nul=True),
+            description=_text(raw_channel, "description", max_length=100_000, drop_nul=True),
+            romanized_name=_text(raw_channel, "romanized_name", max_length=1000, drop_nul=True),
         )
     elif raw_channel is not None and not isinstance(raw_channel, str):
         raise ApiError(400, "channel must be a JSON object")

@@ -27,7 +27,12 @@ from patchwork.archive.ingest import (
 )
 from patchwork.archive.job_records import retrying
 from patchwork.archive.layout import METADATA_EXT, import_version
-from patchwork.archive.regular_files import NotRegularFile, is_regular_file, open_regular
+from patchwork.archive.regular_files import (
+    NotRegularFile,
+    is_regular_file,
+    open_regular,
+    why_not_regular,
+)
 from patchwork.archive.targets import TargetError, normalise_url
 from patchwork.archive.video_files import (
     NewFile,
@@ -54,6 +59,8 @@ class Download:
     video: Path | None = None
     thumbnail: Path | None = None
     captions: list[tuple[str, str, Path]] = field(default_factory=list)  # language, format
+    # Files named like this download that are not regular files, and why: never read.
+    left_out: list[tuple[Path, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -61,6 +68,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     failed: list[tuple[Path, str]] = field(default_factory=list)
+    left_out: list[tuple[Path, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -94,8 +102,6 @@ def _downloads_in(folder: Path, names: list[str]) -> Iterator[Download]:
     for name in names:
         if name.endswith(INFO_SUFFIX) or name.endswith(".part"):
             continue
-        if not is_regular_file(folder / name):
-            continue
         stem, _, rest = name.partition(".")
         # A stem may itself contain dots ("Song ft. X [id]"): try every split point.
         while stem not in stems and rest and "." in rest:
@@ -103,6 +109,10 @@ def _downloads_in(folder: Path, names: list[str]) -> Iterator[Download]:
             stem = f"{stem}.{head}"
         download = stems.get(stem)
         if download is None or not rest:
+            continue
+        if not is_regular_file(folder / name):
+            reason = why_not_regular(folder / name) or "changed while the folder was read"
+            download.left_out.append((folder / name, f"{reason}, not a regular file: not read"))
             continue
         _attach(download, folder / name, rest)
     yield from stems.values()
@@ -175,6 +185,7 @@ def import_downloads(
     """Import each download in its own transaction; a bad one is reported and skipped."""
     report = ImportReport()
     for download in downloads:
+        report.left_out.extend(download.left_out)
         try:
             created = _import_one(db, storage, download, require_video=require_video)
             report.created += created

@@ -52,7 +52,9 @@ def parse_info(info: Mapping[str, Any]) -> VideoMetadata:
         raise IngestError("not a JSON object")
     if info.get("_type") not in (None, "video"):
         raise IngestError(f"describes a {info.get('_type')}, not a video")
-    video_id = _text(info.get("id"))
+    # The id is read as sent: a NUL in it is refused below, never dropped into another id.
+    raw_id = info.get("id")
+    video_id = raw_id.strip() if isinstance(raw_id, str) else ""
     if not video_id:
         raise IngestError("has no 'id'")
     if len(video_id) > 255:
@@ -95,7 +97,9 @@ def usable_id(value: str) -> bool:
 
 
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    # A site's title or description may carry a NUL; PostgreSQL cannot store one, and
+    # refusing the metadata would lose the video, so it is dropped.
+    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
 
 
 def _upload_date(info: Mapping[str, Any]) -> date | None:

@@ -29,6 +29,17 @@ def is_regular_file(path: Path) -> bool:
         return False
 
 
+def why_not_regular(path: Path) -> str | None:
+    """Why ``path`` is not read as a regular file (``"is a FIFO"``), or None if it is one."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError as exc:
+        return exc.strerror or "cannot be read"
+    if stat.S_ISREG(mode):
+        return None
+    return "is a symbolic link" if stat.S_ISLNK(mode) else f"is {_describe(mode)}"
+
+
 def open_regular(path: Path) -> BinaryIO:
     """``path`` opened for reading if it is a regular file; else NotRegularFile."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)

@@ -1,7 +1,8 @@
 """The one writer of a video's files: objects under fresh keys, rows switched in one step.
 
-Every path that ingests a video (``patchwork import``, a worker's completion) goes through
-here, so they follow one rule (docs/decisions/0007-one-writer-of-video-files.md):
+Every path that ingests a video (``patchwork import``, a worker's completion, the legacy
+copy) goes through here, so they follow one rule
+(docs/decisions/0007-one-writer-of-video-files.md):
 
 1. :func:`write_file` stores each new object under a key carrying a fresh version
    (:mod:`patchwork.archive.layout`), hashing it on the way. Nothing served is touched.
@@ -12,6 +13,10 @@ here, so they follow one rule (docs/decisions/0007-one-writer-of-video-files.md)
 3. After the commit, :func:`delete_unreferenced` removes the objects that no row points at
    any more. On failure the caller passes the new keys instead, and only those that no row
    references are removed, so a commit whose answer was lost never loses its files.
+
+The legacy copy writes no objects: the original's files are already in storage under their
+known keys, and :func:`record_known_videos` records rows for them (an approximate size, never
+in place of an exact row, never deleting anything).
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from patchwork.archive import layout
 from patchwork.db import Database
 from patchwork.db.models import Caption, StoredFile
+from patchwork.db.types import utcnow
 from patchwork.storage import Storage, StorageError, guess_content_type
 from patchwork.storage.streams import HashingReader
 
@@ -118,6 +124,70 @@ def record_video_files(session: Session, video_id: str, files: Sequence[NewFile]
             )
     session.flush()
     return superseded - {f.key for f in files}
+
+
+@dataclass(frozen=True)
+class KnownVideo:
+    """A video file known to be in storage at ``key`` with a size that is only approximate."""
+
+    video_id: str
+    ext: str
+    approximate_size: int
+
+    @property
+    def key(self) -> str:
+        return layout.video_key(self.video_id, self.ext)
+
+
+def record_known_videos(session: Session, known: Sequence[KnownVideo]) -> int:
+    """Record ``video`` rows for objects already in storage; returns how many rows changed.
+
+    A row with an exact size (from an upload, an import or a storage scan) describes the file
+    better than any approximate size and is kept as it is; an approximate row follows the
+    newest knowledge. No object is deleted: a key no row points at any more is left for
+    ``patchwork storage scan`` to report.
+    """
+    rows = {
+        f.video_id: f
+        for f in session.scalars(
+            select(StoredFile).where(
+                StoredFile.video_id.in_([k.video_id for k in known]), StoredFile.kind == "video"
+            )
+        )
+    }
+    new_rows: list[dict[str, object]] = []
+    changed = 0
+    now = utcnow()
+    for item in known:
+        row = rows.get(item.video_id)
+        if row is None:
+            new_rows.append(
+                {
+                    "video_id": item.video_id,
+                    "kind": "video",
+                    "storage_key": item.key,
+                    "extension": item.ext,
+                    "size_bytes": item.approximate_size,
+                    "size_is_approximate": True,
+                    "content_type": guess_content_type(item.key),
+                    "created_at": now,
+                }
+            )
+            changed += 1
+        elif row.size_is_approximate and (row.size_bytes, row.storage_key) != (
+            item.approximate_size,
+            item.key,
+        ):
+            row.size_bytes, row.storage_key, row.extension = (
+                item.approximate_size,
+                item.key,
+                item.ext,
+            )
+            row.content_type = guess_content_type(item.key)
+            changed += 1
+    if new_rows:
+        session.execute(insert(StoredFile), new_rows)
+    return changed
 
 
 def referenced_keys(session: Session, video_id: str) -> set[str]:

@@ -40,6 +40,8 @@ def import_command(paths: tuple[Path, ...], metadata_only: bool) -> None:
             require_video=not metadata_only,
             on_download=lambda _download: bar.update(1),
         )
+    for path, reason in report.left_out:
+        click.echo(f"left out {path}: {reason}", err=True)
     for path, reason in report.failed:
         click.echo(f"skipped {path}: {reason}", err=True)
     click.echo(

@@ -6,8 +6,11 @@ import click
 
 from patchwork.archive import queue
 from patchwork.cli.context import database_or_exit, settings_or_exit
+from patchwork.ops.converters import MAX_ID
 
 CLI_ACTOR = queue.Actor(None, "cli")
+# Job ids are BIGINT: a larger number is a typo, not a lookup the database can answer.
+JOB_ID = click.IntRange(1, MAX_ID)
 
 
 @click.group()
@@ -45,14 +48,14 @@ def list_command(states: tuple[str, ...], limit: int) -> None:
 
 
 @jobs.command("retry")
-@click.argument("job_ids", nargs=-1, type=int, required=True)
+@click.argument("job_ids", nargs=-1, type=JOB_ID, required=True)
 def retry(job_ids: tuple[int, ...]) -> None:
     """Put failed or cancelled jobs back in the queue with fresh attempts."""
     _each(job_ids, queue.retry_job, "queued again")
 
 
 @jobs.command("cancel")
-@click.argument("job_ids", nargs=-1, type=int, required=True)
+@click.argument("job_ids", nargs=-1, type=JOB_ID, required=True)
 def cancel(job_ids: tuple[int, ...]) -> None:
     """Cancel queued or leased jobs."""
     _each(job_ids, queue.cancel_job, "cancelled")

@@ -7,19 +7,20 @@ writes nothing. Rows the target cannot hold are skipped with a reason in the rep
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from patchwork.archive.file_kinds import is_allowed
 from patchwork.archive.ingest import parse_compact_date
-from patchwork.archive.layout import video_key
 from patchwork.archive.romanize import romanize
+from patchwork.archive.video_files import KnownVideo, record_known_videos
 from patchwork.db.models import (
     Channel,
     ChannelTerm,
     KeyValue,
-    StoredFile,
     Video,
     VideoTerm,
     ViewCount,
@@ -29,9 +30,11 @@ from patchwork.db.types import utcnow
 from patchwork.legacy.report import ImportReport
 from patchwork.legacy.source import LegacySource
 from patchwork.legacy.writer import Progress, Writer
-from patchwork.storage import guess_content_type
 
 BYTES_PER_MIB = 1024 * 1024
+# No single archived video is a pebibyte: a size_mb beyond this (or negative, NaN, infinite)
+# is damage in the source row, not a size. BIGINT would hold it, the catalogue's sums would not.
+MAX_PLAUSIBLE_BYTES = 1 << 50
 ROMANIZED = (
     "(SELECT r.romanized_title FROM romanized r WHERE r.video_id = s.video_id"
     " AND BINARY r.video_id = BINARY s.video_id ORDER BY r.id DESC LIMIT 1)"
@@ -280,16 +283,7 @@ def copy_files(source: LegacySource, writer: Writer, report: ImportReport, tick:
         with writer.batch() as session:
             ids = [vid for vid, _, _ in page]
             known = set(session.scalars(select(Video.video_id).where(Video.video_id.in_(ids))))
-            rows = {
-                f.video_id: f
-                for f in session.scalars(
-                    select(StoredFile).where(
-                        StoredFile.video_id.in_(ids), StoredFile.kind == "video"
-                    )
-                )
-            }
-            new_rows: list[dict[str, Any]] = []
-            now = utcnow()
+            files: list[KnownVideo] = []
             for vid, size_mb, extension in page:
                 ext = (extension or "").strip().lstrip(".").lower()
                 if vid not in known:
@@ -298,30 +292,28 @@ def copy_files(source: LegacySource, writer: Writer, report: ImportReport, tick:
                 if not ext:
                     rep.skip("no file: the original worker deleted it as too big (size 0)", vid)
                     continue
-                size = max(0, round(float(size_mb or 0) * BYTES_PER_MIB))
-                key = video_key(vid, ext)
-                row = rows.get(vid)
-                if row is None:
-                    new_rows.append(
-                        {
-                            "video_id": vid,
-                            "kind": "video",
-                            "storage_key": key,
-                            "extension": ext,
-                            "size_bytes": size,
-                            "size_is_approximate": True,
-                            "content_type": guess_content_type(key),
-                            "created_at": now,
-                        }
-                    )
-                    rep.written += 1
-                elif row.size_is_approximate and (row.size_bytes, row.storage_key) != (size, key):
-                    row.size_bytes, row.storage_key, row.extension = size, key, ext
-                    rep.written += 1
-                # An exact size (a storage scan or an upload) is better than size_mb: kept.
-            if new_rows:
-                session.execute(insert(StoredFile), new_rows)
+                if not is_allowed("video", ext):
+                    # The extension becomes part of a storage key and of the served type.
+                    rep.skip(f"extension {ext[:20]!r} is not a video container", vid, error=True)
+                    continue
+                size = _plausible_size(size_mb)
+                if size is None:
+                    rep.note("size_mb not plausible: copied as size unknown (storage scan)", vid)
+                    size = 0
+                files.append(KnownVideo(vid, ext, size))
+            rep.written += record_known_videos(session, files)
         tick(len(page))
+
+
+def _plausible_size(size_mb: object) -> int | None:
+    """Bytes for the original's ``size_mb``; None when the row holds no believable size."""
+    try:
+        mib = float(size_mb or 0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(mib) or mib < 0 or mib * BYTES_PER_MIB > MAX_PLAUSIBLE_BYTES:
+        return None
+    return round(mib * BYTES_PER_MIB)
 
 
 def copy_views(source: LegacySource, writer: Writer, report: ImportReport, tick: Progress) -> None:

@@ -17,6 +17,7 @@ from patchwork.archive.job_records import InvalidRequest
 from patchwork.archive.queue import ACTIVE_STATES, target_for
 from patchwork.archive.targets import Target
 from patchwork.archive.tokens import MAX_SECRET_LENGTH, hash_secret
+from patchwork.config import redact_url
 from patchwork.db.models import Job, JobEvent, Token, Worker
 from patchwork.db.types import utcnow
 from patchwork.legacy.report import ImportReport, TableReport
@@ -90,7 +91,11 @@ def copy_queue(source: LegacySource, writer: Writer, report: ImportReport, tick:
             try:
                 wanted.append((legacy_id, target_for(str(url), mode), mode))
             except InvalidRequest as exc:
-                rep.skip(f"not queueable: {exc}", f"id {legacy_id}: {str(url)[:60]}", error=True)
+                # Redacted before it is cut short, so a cut cannot keep half a password.
+                shown = redact_url(str(url))[:60]
+                rep.skip(
+                    f"not queueable: {redact_url(str(exc))}", f"id {legacy_id}: {shown}", error=True
+                )
         with writer.batch() as session:
             keys = [t.key for _, t, _ in wanted]
             waiting = set(

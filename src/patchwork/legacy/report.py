@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from patchwork.config import redact_url
+
 MAX_EXAMPLES = 5
 
 
@@ -33,6 +35,8 @@ class TableReport:
         self._note("note", reason, example)
 
     def _note(self, kind: str, reason: str, example: str) -> None:
+        # Source rows may carry URLs with a password in them; a report is printed and shared.
+        reason, example = redact_url(reason), redact_url(example)
         self.reasons[(kind, reason)] += 1
         shown = self.examples.setdefault((kind, reason), [])
         if example and len(shown) < MAX_EXAMPLES:

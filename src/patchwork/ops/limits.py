@@ -7,10 +7,14 @@ per client address, never per presented token: a made-up token must not buy a fr
 
 Workers' job endpoints (claim, heartbeat, progress, uploads, complete, fail) are exempt from the
 read, search and write limits; they have their own optional limit
-(``PATCHWORK_RATE_LIMIT_WORKER``). Media, health, metrics and pages are not limited here.
-A refused request is 429 with ``Retry-After`` and the JSON error shape. If the counter store
-fails, the request is let through (and logged): limits protect the server, they must not be
-the thing that takes it down.
+(``PATCHWORK_RATE_LIMIT_WORKER``). Failed authentications are counted apart, on every
+token-guarded route, workers' included (``PATCHWORK_RATE_LIMIT_AUTH_FAILURES``): an address
+that spent that budget gets 429 on those routes before its token is even looked up, so
+guessing costs time and no database work; requests with a valid token never spend it.
+Media, health, metrics and pages are not limited here. A refused request is 429 with
+``Retry-After`` and the JSON error shape. If the counter store fails, the request is let
+through (and logged): limits protect the server, they must not be the thing that takes it
+down.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, Response, request
@@ -25,6 +30,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from patchwork.api.auth import AUTH_FAILURES_EXTENSION
 from patchwork.api.errors import error_response
 from patchwork.config import ConfigError
 from patchwork.ops.settings import OpsSettings
@@ -46,6 +52,7 @@ WORKER_ROUTES = frozenset(
     }
 )
 FAILURE_LOG_INTERVAL = 30.0
+AUTH_FAILURES = "auth-failure"
 
 
 @dataclass
@@ -74,8 +81,7 @@ class RateLimits:
         try:
             for item in budget:
                 if not self.limiter.hit(item, NAMESPACE, category or "", client):
-                    stats = self.limiter.get_window_stats(item, NAMESPACE, category or "", client)
-                    wait = max(1, math.ceil(stats.reset_time - time.time()))
+                    wait = _seconds_left(self.limiter, item, category or "", client)
                     return _refusal(category or "", wait)
         except Exception as exc:
             now = time.monotonic()
@@ -83,6 +89,46 @@ class RateLimits:
                 self.last_failure_log = now
                 log.warning("rate limit store unavailable, not limiting: %s", type(exc).__name__)
         return None
+
+
+@dataclass
+class AuthFailureBudget:
+    """How many failed authentications one client address may make before it must wait."""
+
+    limiter: MovingWindowRateLimiter
+    budget: list[RateLimitItem]
+    last_failure_log: float = 0.0
+
+    def wait(self) -> int | None:
+        """Seconds this address must wait before it may present a token again, or None."""
+        return self._refusal(self.limiter.test)
+
+    def spend(self) -> int | None:
+        """Count one failure; the wait in seconds when it was over the budget, else None."""
+        return self._refusal(self.limiter.hit)
+
+    def _refusal(self, allowed: Callable[..., bool]) -> int | None:
+        client = request.remote_addr or "unknown"
+        try:
+            for item in self.budget:
+                if not allowed(item, NAMESPACE, AUTH_FAILURES, client):
+                    return _seconds_left(self.limiter, item, AUTH_FAILURES, client)
+        except Exception as exc:
+            self._store_failed(exc)
+        return None
+
+    def _store_failed(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self.last_failure_log > FAILURE_LOG_INTERVAL:
+            self.last_failure_log = now
+            log.warning("rate limit store unavailable, not limiting: %s", type(exc).__name__)
+
+
+def _seconds_left(
+    limiter: MovingWindowRateLimiter, item: RateLimitItem, category: str, client: str
+) -> int:
+    stats = limiter.get_window_stats(item, NAMESPACE, category, client)
+    return max(1, math.ceil(stats.reset_time - time.time()))
 
 
 def _refusal(category: str, retry_after: int) -> Response:
@@ -102,7 +148,7 @@ def _budget(setting: str, value: str | None) -> list[RateLimitItem]:
         ) from None
 
 
-def build(settings: OpsSettings) -> RateLimits:
+def build(settings: OpsSettings) -> tuple[RateLimits, AuthFailureBudget]:
     budgets = {
         "read": _budget("PATCHWORK_RATE_LIMIT_READ", settings.read_limit),
         "search": _budget("PATCHWORK_RATE_LIMIT_SEARCH", settings.search_limit),
@@ -115,12 +161,15 @@ def build(settings: OpsSettings) -> RateLimits:
             raise ConfigError("PATCHWORK_RATE_LIMIT_STORAGE must name a synchronous store")
     except Exception as exc:
         raise ConfigError(f"PATCHWORK_RATE_LIMIT_STORAGE: cannot use it: {exc}") from None
-    return RateLimits(MovingWindowRateLimiter(storage), budgets)
+    limiter = MovingWindowRateLimiter(storage)
+    failures = _budget("PATCHWORK_RATE_LIMIT_AUTH_FAILURES", settings.auth_failure_limit)
+    return RateLimits(limiter, budgets), AuthFailureBudget(limiter, failures)
 
 
 def register(app: Flask, settings: OpsSettings) -> None:
     if not settings.rate_limits:
         return
-    limits = build(settings)
+    limits, failures = build(settings)
     app.extensions["patchwork.rate_limits"] = limits
+    app.extensions[AUTH_FAILURES_EXTENSION] = failures
     app.before_request(limits.check)

@@ -18,6 +18,9 @@ LOG_FORMATS = ("text", "json")
 DEFAULT_READ_LIMIT = "1200/minute"
 DEFAULT_SEARCH_LIMIT = "60/minute"
 DEFAULT_WRITE_LIMIT = "120/minute"
+# Failed authentications (no token, unknown or revoked token) per client address. The reference
+# worker stops at its first 401, so an honest client never comes near this.
+DEFAULT_AUTH_FAILURE_LIMIT = "30/minute;300/hour"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class OpsSettings:
     search_limit: str = DEFAULT_SEARCH_LIMIT
     write_limit: str = DEFAULT_WRITE_LIMIT
     worker_limit: str | None = None
+    auth_failure_limit: str = DEFAULT_AUTH_FAILURE_LIMIT
     limits_storage_url: str = "memory://"
 
 
@@ -47,6 +51,9 @@ def parse(extra: Mapping[str, str], redis_url: str | None) -> OpsSettings:
         search_limit=extra.get("PATCHWORK_RATE_LIMIT_SEARCH") or DEFAULT_SEARCH_LIMIT,
         write_limit=extra.get("PATCHWORK_RATE_LIMIT_WRITE") or DEFAULT_WRITE_LIMIT,
         worker_limit=extra.get("PATCHWORK_RATE_LIMIT_WORKER") or None,
+        auth_failure_limit=(
+            extra.get("PATCHWORK_RATE_LIMIT_AUTH_FAILURES") or DEFAULT_AUTH_FAILURE_LIMIT
+        ),
         # Shared counters across processes and servers when Redis is there; else per process.
         limits_storage_url=extra.get("PATCHWORK_RATE_LIMIT_STORAGE") or redis_url or "memory://",
     )
