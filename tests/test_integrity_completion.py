@@ -266,6 +266,81 @@ def test_a_failed_replacement_leaves_the_served_video_alone(
     assert keys == {before}
 
 
+def test_a_delete_between_placing_and_committing_a_rearchive_leaves_no_dangling_row(
+    app: Flask,
+    client: FlaskClient,
+    db: Database,
+    tokens: Tokens,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A delete job runs to its end while a mode-1 re-archive of the same video has placed its
+    # new objects but not committed: the delete sweeps them. The re-archive must then be
+    # refused, not record rows for objects that are gone.
+    video_id = vid(2)
+    assert archive(client, tokens, video_id, b"the original").status_code == 200
+    job_id = _replacement_job(client, tokens, video_id)
+
+    def interrupt() -> None:
+        deleting = client.delete(
+            "/api/storage/delete", data={"videoId": video_id}, headers=auth(tokens.worker2)
+        )
+        assert deleting.status_code in (200, 201), deleting.get_json()
+        job = claim(client, tokens.worker2)
+        assert job is not None and job["mode"] == 2
+        done = client.post(
+            f"/api/worker/jobs/{job['job_id']}/complete", json={}, headers=auth(tokens.worker2)
+        )
+        assert done.status_code == 200, done.get_json()
+
+    state = app_state(app)
+    monkeypatch.setattr(state, "_storage", InterruptedStorage(state.storage, interrupt))
+    answer = complete(client, tokens.worker, job_id, info(video_id))
+    assert answer.status_code == 409, answer.get_json()
+    assert "deleted" in answer.get_json()["error"]
+    assert client.get(f"/api/video/{video_id}").status_code == 404
+    assert assert_files_match_rows(app) == 0
+    assert not [
+        i.key for p in ("video/", "thumbnails/", "metadata/") for i in state.storage.list(p)
+    ]
+
+
+def test_a_delete_of_a_video_never_archived_sweeps_no_new_version(
+    app: Flask,
+    client: FlaskClient,
+    db: Database,
+    tokens: Tokens,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first archive of a video has placed its objects; a delete of that id (nothing to
+    # delete yet) must not sweep them, so the archive completes whole.
+    video_id = vid(3)
+    assert enqueue(client, tokens.queue, yt(video_id)).status_code == 201
+    job = claim(client, tokens.worker)
+    assert job is not None
+    stage(client, tokens.worker, job["job_id"], b"first copy")
+
+    def interrupt() -> None:
+        deleting = client.delete(
+            "/api/storage/delete", data={"videoId": video_id}, headers=auth(tokens.worker2)
+        )
+        assert deleting.status_code in (200, 201)
+        delete_job = claim(client, tokens.worker2)
+        assert delete_job is not None
+        done = client.post(
+            f"/api/worker/jobs/{delete_job['job_id']}/complete",
+            json={},
+            headers=auth(tokens.worker2),
+        )
+        assert done.status_code == 200, done.get_json()
+
+    state = app_state(app)
+    monkeypatch.setattr(state, "_storage", InterruptedStorage(state.storage, interrupt))
+    answer = complete(client, tokens.worker, job["job_id"], info(video_id))
+    assert answer.status_code == 200, answer.get_json()
+    assert served(client, "video", video_id) == (200, b"first copy")
+    assert assert_files_match_rows(app) == 2
+
+
 # ---- what a new download lacks is kept ---------------------------------------------------
 
 

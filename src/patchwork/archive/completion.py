@@ -35,6 +35,7 @@ from patchwork.archive.romanize import romanize
 from patchwork.archive.video_files import (
     NewFile,
     delete_unreferenced,
+    missing_objects,
     record_video_files,
     remove_video_objects,
     write_file,
@@ -161,6 +162,7 @@ def _complete_archive(
                     session, held, actor, now, f"kept {meta.video_id}: it is already archived"
                 )
                 return
+            _check_still_stored(storage, meta.video_id, new_files)
             details = meta
             channel = completion.channel
             if channel is not None and channel.description is not None:
@@ -191,6 +193,14 @@ def _complete_archive(
             video_id=meta.video_id,
             files=[] if outcome.kept else new_files,
             kept_existing=outcome.kept,
+        )
+
+
+def _check_still_stored(storage: Storage, video_id: str, new_files: list[NewFile]) -> None:
+    if missing_objects(storage, new_files):
+        raise JobConflict(
+            f"video {video_id} was deleted while this job ran (its new files were removed "
+            "with it); queue it again to archive it anew"
         )
 
 
@@ -346,12 +356,19 @@ def _complete_delete(
     db: Database, storage: Storage, actor: Actor, job: JobInfo, now: datetime
 ) -> CompletionResult:
     video_id = job.url
-    keys: set[str] = set()
 
-    def drop_rows() -> None:
+    def drop_video() -> None:
+        # Rows and objects go in one transaction holding the video's row: a completion or an
+        # import that placed a new version of it meanwhile finds its objects gone when it
+        # gets the row, and is refused instead of recording rows for them (decision 0007).
+        # If deleting an object fails, the rows come back, the job stays leased and the
+        # worker's retry deletes what is left.
         with db.transaction() as session:
             held_job(session, job.id, actor, now)
-            keys.update(
+            video = session.scalars(
+                select(Video).where(Video.video_id == video_id).with_for_update()
+            ).first()
+            keys = set(
                 session.scalars(
                     select(StoredFile.storage_key).where(StoredFile.video_id == video_id)
                 )
@@ -362,11 +379,12 @@ def _complete_delete(
             for model in (Caption, StoredFile, ViewCount):
                 session.execute(delete(model).where(model.video_id == video_id))
             session.execute(delete(Video).where(Video.video_id == video_id))
+            session.flush()
+            # Without the video's row there is no lock to sweep under: a first archive of
+            # this id may have placed its version already. Only unversioned keys go then.
+            remove_video_objects(storage, video_id, keys, versions=video is not None)
 
-    retrying(drop_rows)
-    # Rows first: if deleting objects fails the job stays leased and the worker retries;
-    # the video is already invisible, and the next completion deletes what is left.
-    remove_video_objects(storage, video_id, keys)
+    retrying(drop_video)
 
     def mark_done() -> JobInfo:
         with db.transaction() as session:

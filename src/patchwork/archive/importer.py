@@ -37,6 +37,7 @@ from patchwork.archive.targets import TargetError, normalise_url
 from patchwork.archive.video_files import (
     NewFile,
     delete_unreferenced,
+    missing_objects,
     record_video_files,
     write_file,
 )
@@ -205,6 +206,9 @@ def _import_one(db: Database, storage: Storage, download: Download, *, require_v
     def commit() -> bool:
         with db.transaction() as session:
             _, created = upsert_video(session, meta, source_target=_target_of(meta))
+            if missing_objects(storage, stored):
+                # Under the video's row lock: a delete swept the objects just stored.
+                raise IngestError("was deleted while it was imported; import it again")
             superseded.clear()
             superseded.update(record_video_files(session, meta.video_id, stored))
             return created

@@ -190,6 +190,16 @@ def record_known_videos(session: Session, known: Sequence[KnownVideo]) -> int:
     return changed
 
 
+def missing_objects(storage: Storage, files: Sequence[NewFile]) -> list[str]:
+    """Keys of ``files`` no longer in storage: a delete of the video swept them.
+
+    Called inside the transaction that records the rows, after the video's row is locked:
+    a delete sweeps a video's objects only while it holds that lock (decision 0007), so
+    what is there now stays there until this transaction ends.
+    """
+    return [f.key for f in files if not storage.exists(f.key)]
+
+
 def referenced_keys(session: Session, video_id: str) -> set[str]:
     keys = set(
         session.scalars(select(StoredFile.storage_key).where(StoredFile.video_id == video_id))
@@ -215,9 +225,17 @@ def delete_unreferenced(db: Database, storage: Storage, video_id: str, keys: set
             log.warning("video %s: could not delete %s: %s", video_id, key, exc)
 
 
-def remove_video_objects(storage: Storage, video_id: str, keys: set[str]) -> int:
+def remove_video_objects(
+    storage: Storage, video_id: str, keys: set[str], *, versions: bool = True
+) -> int:
     """Delete a video's objects: the recorded keys and whatever the layout holds for its id
-    (earlier versions left by a crash included), never those of another id."""
+    (earlier versions left by a crash included, unless ``versions`` is false), never those
+    of another id.
+
+    Sweeping versioned keys is safe only while the caller holds the video's row lock: a
+    writer's new version may be in storage and not yet recorded, and it checks for its
+    objects (:func:`missing_objects`) under that lock.
+    """
     doomed = set(keys)
     for prefix in layout.video_prefixes(video_id):
         for info in storage.list(prefix):
@@ -225,6 +243,7 @@ def remove_video_objects(storage: Storage, video_id: str, keys: set[str]) -> int
             if (
                 parsed is not None
                 and parsed.owner == video_id
+                and (versions or parsed.version is None)
                 and parsed.kind
                 not in (
                     "avatar",
