@@ -266,6 +266,20 @@ def test_a_failed_replacement_leaves_the_served_video_alone(
     assert keys == {before}
 
 
+def delete_now(client: FlaskClient, tokens: Tokens, video_id: str) -> None:
+    """A second worker queues, claims and completes a delete of ``video_id``, to its end."""
+    deleting = client.delete(
+        "/api/storage/delete", data={"videoId": video_id}, headers=auth(tokens.worker2)
+    )
+    assert deleting.status_code in (200, 201), deleting.get_json()
+    job = claim(client, tokens.worker2)
+    assert job is not None and job["mode"] == 2
+    done = client.post(
+        f"/api/worker/jobs/{job['job_id']}/complete", json={}, headers=auth(tokens.worker2)
+    )
+    assert done.status_code == 200, done.get_json()
+
+
 def test_a_delete_between_placing_and_committing_a_rearchive_leaves_no_dangling_row(
     app: Flask,
     client: FlaskClient,
@@ -280,20 +294,12 @@ def test_a_delete_between_placing_and_committing_a_rearchive_leaves_no_dangling_
     assert archive(client, tokens, video_id, b"the original").status_code == 200
     job_id = _replacement_job(client, tokens, video_id)
 
-    def interrupt() -> None:
-        deleting = client.delete(
-            "/api/storage/delete", data={"videoId": video_id}, headers=auth(tokens.worker2)
-        )
-        assert deleting.status_code in (200, 201), deleting.get_json()
-        job = claim(client, tokens.worker2)
-        assert job is not None and job["mode"] == 2
-        done = client.post(
-            f"/api/worker/jobs/{job['job_id']}/complete", json={}, headers=auth(tokens.worker2)
-        )
-        assert done.status_code == 200, done.get_json()
-
     state = app_state(app)
-    monkeypatch.setattr(state, "_storage", InterruptedStorage(state.storage, interrupt))
+    monkeypatch.setattr(
+        state,
+        "_storage",
+        InterruptedStorage(state.storage, lambda: delete_now(client, tokens, video_id)),
+    )
     answer = complete(client, tokens.worker, job_id, info(video_id))
     assert answer.status_code == 409, answer.get_json()
     assert "deleted" in answer.get_json()["error"]
@@ -319,22 +325,12 @@ def test_a_delete_of_a_video_never_archived_sweeps_no_new_version(
     assert job is not None
     stage(client, tokens.worker, job["job_id"], b"first copy")
 
-    def interrupt() -> None:
-        deleting = client.delete(
-            "/api/storage/delete", data={"videoId": video_id}, headers=auth(tokens.worker2)
-        )
-        assert deleting.status_code in (200, 201)
-        delete_job = claim(client, tokens.worker2)
-        assert delete_job is not None
-        done = client.post(
-            f"/api/worker/jobs/{delete_job['job_id']}/complete",
-            json={},
-            headers=auth(tokens.worker2),
-        )
-        assert done.status_code == 200, done.get_json()
-
     state = app_state(app)
-    monkeypatch.setattr(state, "_storage", InterruptedStorage(state.storage, interrupt))
+    monkeypatch.setattr(
+        state,
+        "_storage",
+        InterruptedStorage(state.storage, lambda: delete_now(client, tokens, video_id)),
+    )
     answer = complete(client, tokens.worker, job["job_id"], info(video_id))
     assert answer.status_code == 200, answer.get_json()
     assert served(client, "video", video_id) == (200, b"first copy")

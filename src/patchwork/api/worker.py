@@ -209,8 +209,8 @@ def storage_delete() -> Response:
 @require_role(*WORKER_ROLES)
 def next_job() -> Response:
     state = app_state()
-    names = {"X-Worker-Name": request.headers.get("X-Worker-Name"), **request.args}
-    owner = _text(names, "X-Worker-Name") or _text(names, "worker") or None
+    named = request.headers.get("X-Worker-Name") or request.args.get("worker")
+    owner = _text({"worker": named}, "worker") or None
     job = _call(
         queue.claim_next_job,
         state.db,

@@ -29,7 +29,6 @@ from patchwork.archive.job_records import retrying
 from patchwork.archive.layout import METADATA_EXT, import_version
 from patchwork.archive.regular_files import (
     NotRegularFile,
-    is_regular_file,
     open_regular,
     why_not_regular,
 )
@@ -111,8 +110,8 @@ def _downloads_in(folder: Path, names: list[str]) -> Iterator[Download]:
         download = stems.get(stem)
         if download is None or not rest:
             continue
-        if not is_regular_file(folder / name):
-            reason = why_not_regular(folder / name) or "changed while the folder was read"
+        reason = why_not_regular(folder / name)
+        if reason is not None:
             download.left_out.append((folder / name, f"{reason}, not a regular file: not read"))
             continue
         _attach(download, folder / name, rest)

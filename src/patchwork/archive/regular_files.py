@@ -21,14 +21,6 @@ class NotRegularFile(OSError):
     """A path that is a symbolic link, a FIFO, a device or a folder."""
 
 
-def is_regular_file(path: Path) -> bool:
-    """Whether ``path`` itself (not what a link points at) is a regular file."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
 def why_not_regular(path: Path) -> str | None:
     """Why ``path`` is not read as a regular file (``"is a FIFO"``), or None if it is one."""
     try:

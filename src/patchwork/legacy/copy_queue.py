@@ -91,11 +91,10 @@ def copy_queue(source: LegacySource, writer: Writer, report: ImportReport, tick:
             try:
                 wanted.append((legacy_id, target_for(str(url), mode), mode))
             except InvalidRequest as exc:
-                # Redacted before it is cut short, so a cut cannot keep half a password.
+                # The report redacts too, but only after this cut, which could keep half a
+                # password: so redact first.
                 shown = redact_url(str(url))[:60]
-                rep.skip(
-                    f"not queueable: {redact_url(str(exc))}", f"id {legacy_id}: {shown}", error=True
-                )
+                rep.skip(f"not queueable: {exc}", f"id {legacy_id}: {shown}", error=True)
         with writer.batch() as session:
             keys = [t.key for _, t, _ in wanted]
             waiting = set(

@@ -23,7 +23,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask, Response, request
 from limits import RateLimitItem, parse_many
@@ -56,10 +56,23 @@ AUTH_FAILURES = "auth-failure"
 
 
 @dataclass
+class StoreFailureLog:
+    """Logs that the counter store is down at most every FAILURE_LOG_INTERVAL seconds."""
+
+    last: float = 0.0
+
+    def report(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self.last > FAILURE_LOG_INTERVAL:
+            self.last = now
+            log.warning("rate limit store unavailable, not limiting: %s", type(exc).__name__)
+
+
+@dataclass
 class RateLimits:
     limiter: MovingWindowRateLimiter
     budgets: dict[str, list[RateLimitItem]]
-    last_failure_log: float = 0.0
+    store_failures: StoreFailureLog = field(default_factory=StoreFailureLog)
 
     def category(self) -> str | None:
         """Which budget this request spends, or None when it is not limited."""
@@ -84,10 +97,7 @@ class RateLimits:
                     wait = _seconds_left(self.limiter, item, category or "", client)
                     return _refusal(category or "", wait)
         except Exception as exc:
-            now = time.monotonic()
-            if now - self.last_failure_log > FAILURE_LOG_INTERVAL:
-                self.last_failure_log = now
-                log.warning("rate limit store unavailable, not limiting: %s", type(exc).__name__)
+            self.store_failures.report(exc)
         return None
 
 
@@ -97,7 +107,7 @@ class AuthFailureBudget:
 
     limiter: MovingWindowRateLimiter
     budget: list[RateLimitItem]
-    last_failure_log: float = 0.0
+    store_failures: StoreFailureLog
 
     def wait(self) -> int | None:
         """Seconds this address must wait before it may present a token again, or None."""
@@ -114,14 +124,8 @@ class AuthFailureBudget:
                 if not allowed(item, NAMESPACE, AUTH_FAILURES, client):
                     return _seconds_left(self.limiter, item, AUTH_FAILURES, client)
         except Exception as exc:
-            self._store_failed(exc)
+            self.store_failures.report(exc)
         return None
-
-    def _store_failed(self, exc: Exception) -> None:
-        now = time.monotonic()
-        if now - self.last_failure_log > FAILURE_LOG_INTERVAL:
-            self.last_failure_log = now
-            log.warning("rate limit store unavailable, not limiting: %s", type(exc).__name__)
 
 
 def _seconds_left(
@@ -163,7 +167,12 @@ def build(settings: OpsSettings) -> tuple[RateLimits, AuthFailureBudget]:
         raise ConfigError(f"PATCHWORK_RATE_LIMIT_STORAGE: cannot use it: {exc}") from None
     limiter = MovingWindowRateLimiter(storage)
     failures = _budget("PATCHWORK_RATE_LIMIT_AUTH_FAILURES", settings.auth_failure_limit)
-    return RateLimits(limiter, budgets), AuthFailureBudget(limiter, failures)
+    # One store, one log: an outage is reported once, not once per budget.
+    store_failures = StoreFailureLog()
+    return (
+        RateLimits(limiter, budgets, store_failures),
+        AuthFailureBudget(limiter, failures, store_failures),
+    )
 
 
 def register(app: Flask, settings: OpsSettings) -> None:
