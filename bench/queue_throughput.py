@@ -124,7 +124,8 @@ def run(args: argparse.Namespace, base: str, queue_secret: str, worker_secret: s
 
     def worker(_: int) -> None:
         session = requests.Session()
-        headers = {"X-AUTHENTICATION": worker_secret}
+        # The client header, as Patchwork's worker sends it: without it no job is handed out.
+        headers = {"X-AUTHENTICATION": worker_secret, "X-Patchwork-Worker": "bench"}
         while True:
             started = time.perf_counter()
             response = session.get(f"{base}/api/worker/next", headers=headers)

@@ -9,6 +9,8 @@
 times ``patchwork search reindex``'s function. Without it the existing archive is queried.
 The app runs under a threaded werkzeug server on loopback; each query class is requested
 ``--rounds`` times (page 1, and page 2 for every other round); p50/p99 per class and overall.
+Then ``POST /api/exact_match`` (Patchwork-Radio's lookup) is timed ``--exact-rounds`` times
+with the title and channel name of videos drawn at random from the archive.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, insert, text
+from sqlalchemy import create_engine, delete, func, insert, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -189,6 +191,33 @@ def measure(port: int, rounds: int) -> dict[str, list[float]]:
     return timings
 
 
+def exact_match_pairs(db: Database, count: int, seed: int = 2) -> list[tuple[str, str]]:
+    """(title, channel name) of ``count`` videos picked at random by archive order."""
+    rnd = random.Random(seed)
+    with db.engine.connect() as connection:
+        top = connection.scalar(select(func.max(Video.id))) or 0
+        wanted = sorted({rnd.randint(1, top) for _ in range(count)}) if top else []
+        rows = connection.execute(
+            select(Video.title, Video.channel_name).where(Video.id.in_(wanted))
+        ).all()
+    return [(title, channel) for title, channel in rows]
+
+
+def measure_exact_match(port: int, pairs: list[tuple[str, str]]) -> list[float]:
+    timings = []
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    for title, channel in pairs:
+        body = urllib.parse.urlencode({"title": title, "channel_name": channel})
+        began = time.perf_counter()
+        connection.request("POST", "/api/exact_match", body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        timings.append((time.perf_counter() - began) * 1000)
+        assert response.status == 200, (title, channel, response.status)
+    return timings
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -204,6 +233,7 @@ def main() -> None:
         "--reindex", action="store_true", help="rebuild (and time) the index of existing data"
     )
     parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--exact-rounds", type=int, default=200)
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("patchwork.request").setLevel(logging.WARNING)
@@ -216,6 +246,7 @@ def main() -> None:
         began = time.monotonic()
         rebuild_index(db)
         print(f"index built in {time.monotonic() - began:.0f} s", flush=True)
+    pairs = exact_match_pairs(db, args.exact_rounds)
     db.dispose()
     instance = Path(tempfile.mkdtemp(prefix="pw-bench-"))
     settings = Settings(
@@ -228,10 +259,14 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     measure(server.server_port, 1)  # warm the connection pool and caches
     timings = measure(server.server_port, args.rounds)
+    exact = measure_exact_match(server.server_port, pairs) if pairs else []
     server.shutdown()
     everything = [t for values in timings.values() for t in values]
     print(f"{'class':<14} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-    for name, values in [*timings.items(), ("overall", everything)]:
+    rows = [*timings.items(), ("overall", everything)]
+    if exact:
+        rows.append(("exact_match", exact))
+    for name, values in rows:
         print(
             f"{name:<14} {statistics.median(values):8.1f} {pct(values, 99):8.1f} {max(values):8.1f}"
         )

@@ -31,8 +31,17 @@ def tokens(db: Database) -> Tokens:
     )
 
 
+# What Patchwork's worker sends to be handed jobs (the original worker gets a 403).
+WORKER_CLIENT_HEADERS = {"X-Patchwork-Worker": "tests"}
+
+
 def auth(secret: str) -> dict[str, str]:
     return {"X-AUTHENTICATION": secret}
+
+
+def worker_auth(secret: str) -> dict[str, str]:
+    """Headers of a claim: the token and the client header."""
+    return {**auth(secret), **WORKER_CLIENT_HEADERS}
 
 
 def enqueue(client: FlaskClient, secret: str, url: str, mode: int = 0) -> Any:
@@ -40,7 +49,7 @@ def enqueue(client: FlaskClient, secret: str, url: str, mode: int = 0) -> Any:
 
 
 def claim(client: FlaskClient, secret: str) -> dict[str, Any] | None:
-    response = client.get("/api/worker/next", headers=auth(secret))
+    response = client.get("/api/worker/next", headers=worker_auth(secret))
     if response.status_code == 204:
         return None
     assert response.status_code == 200, response.get_data(as_text=True)

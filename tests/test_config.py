@@ -40,6 +40,9 @@ def test_legacy_environment_starts_unchanged(
     assert settings.database_url.startswith("mysql+pymysql://pw:p%40ss%3Aword%2F@db.example/")
     assert settings.database_url.endswith("patchwork_archive?charset=utf8mb4")
     assert settings.results_per_page == 9 and settings.results_per_page_channel == 20
+    # The successor's DB_PORT is honoured, over a port in DB_HOST too.
+    ported = load(tmp_path, DB_HOST="db.example:3307", DB_PORT="3310", DB_DATABASE="pa")
+    assert ported.database_url.startswith("mysql+pymysql://db.example:3310/pa?")
     # PATCHWORK_* wins over the legacy names.
     assert (
         load(tmp_path, RESULTS_PER_PAGE="9", PATCHWORK_RESULTS_PER_PAGE="30").results_per_page == 30
@@ -90,6 +93,7 @@ def test_dotenv_is_read_but_environment_wins(
         ({"RESULTS_PER_PAGE": "lots"}, "RESULTS_PER_PAGE"),
         ({"PATCHWORK_RESULTS_PER_PAGE": "0"}, "PATCHWORK_RESULTS_PER_PAGE"),
         ({"DB_HOST": "h"}, "DB_DATABASE"),
+        ({"DB_DATABASE": "d", "DB_PORT": "high"}, "DB_PORT"),
         ({"PATCHWORK_CONFIG": "/no/such.ini"}, "PATCHWORK_CONFIG"),
     ],
 )

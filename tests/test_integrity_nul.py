@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from queue_fixtures import Tokens, auth, claim, enqueue, info, tokens, upload  # noqa: F401
+from queue_fixtures import (  # noqa: F401
+    Tokens,
+    auth,
+    claim,
+    enqueue,
+    info,
+    tokens,
+    upload,
+    worker_auth,
+)
 
 URL = "https://www.youtube.com/watch?v=nulnulnul01"
 
@@ -67,7 +76,7 @@ def test_nul_in_the_worker_name_argument_is_a_400(
     client: FlaskClient,
     tokens: Tokens,  # noqa: F811
 ) -> None:
-    answer = client.get("/api/worker/next?worker=box%00one", headers=auth(tokens.worker))
+    answer = client.get("/api/worker/next?worker=box%00one", headers=worker_auth(tokens.worker))
     assert answer.status_code == 400
 
 

@@ -29,7 +29,7 @@ from patchwork.db.types import utcnow
 from patchwork.state import app_state
 from patchwork.storage import LocalStorage, Storage, streams
 from patchwork.storage.local import TMP_PREFIX
-from queue_fixtures import Tokens, auth, claim, enqueue, tokens, upload  # noqa: F401
+from queue_fixtures import Tokens, auth, claim, enqueue, tokens, upload, worker_auth  # noqa: F401
 from worker_fixtures import LiveServer, live  # noqa: F401
 
 URL = "https://youtu.be/dQw4w9WgXcQ"
@@ -487,7 +487,7 @@ def test_a_refused_stream_leaves_no_object(
 def _live_job(live: LiveServer) -> dict[str, Any]:
     live.enqueue(URL)
     answer = requests.get(
-        f"{live.base}/api/worker/next", headers=auth(live.worker_token), timeout=10
+        f"{live.base}/api/worker/next", headers=worker_auth(live.worker_token), timeout=10
     )
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()

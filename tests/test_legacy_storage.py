@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,16 @@ from flask import Flask
 from sqlalchemy import select
 
 from patchwork.app import create_app
+from patchwork.archive.layout import parse_key
 from patchwork.archive.legacy_layout import LegacyLayoutStorage
-from patchwork.archive.storage_scan import parse_key, scan_storage
+from patchwork.archive.storage_scan import scan_storage
 from patchwork.cli import cli
 from patchwork.config import Settings
 from patchwork.db.models import Caption, Channel, StoredFile, Video
 from patchwork.state import app_state
-from patchwork.storage import LocalStorage
+from patchwork.storage import InvalidKey, LocalStorage
+from patchwork.storage.base import SweepsTempFiles
+from patchwork.storage.local import TMP_PREFIX
 
 PREFIX = "VTuber Covers Archive"
 VIDEO = b"\x1aE\xdf\xa3 not really webm " * 5000
@@ -37,7 +41,7 @@ PFP = b"\xff\xd8\xff avatar"
 
 
 @pytest.fixture
-def buckets(s3_client: Any, s3_bucket: str) -> tuple[str, str]:
+def buckets(s3_client: Any, s3_bucket: str) -> Iterator[tuple[str, str]]:
     content = f"{s3_bucket}-content"
     s3_client.create_bucket(Bucket=content)
     put = s3_client.put_object
@@ -180,3 +184,73 @@ def test_scan_and_migrate_commands(
         and "PATCHWORK_STORAGE_LAYOUT" in bad.output
         and "Traceback" not in bad.output
     )
+
+
+STAGED = (
+    "staging/jobs/1/1/video.00000000000000000001-0123abcd.webm",
+    "staging/jobs/1/1/thumbnail.00000000000000000002-0123abcd.jpg",
+)
+MAPPED = (
+    "video/abc.webm",
+    "video/abc.j1a1-0123abcd.webm",
+    "thumbnails/abc.jpg",
+    "metadata/abc.info.json",
+    "captions/abc/abc.en.srv3",
+    "channels/UC1/avatar.jpg",
+    "channels/UC1/banner.jpg",
+)
+
+
+def _arranged(root: Path, arrangement: str) -> LegacyLayoutStorage:
+    """Videos, content, channel images, fallback: one storage, four, or as docs/legacy.md."""
+    names = {"shared": "aaaa", "separate": "vcif", "original": "vccv"}[arrangement]
+    opened = {n: LocalStorage(root / n) for n in set(names)}
+    return LegacyLayoutStorage(*(opened[n] for n in names))
+
+
+@pytest.mark.parametrize("arrangement", ["shared", "separate", "original"])
+def test_listing_shows_each_object_once_staged_uploads_included(
+    tmp_path: Path, arrangement: str
+) -> None:
+    layout = _arranged(tmp_path, arrangement)
+    for key in (*STAGED, *MAPPED, "other/thing"):
+        layout.write_bytes(key, key.encode())
+
+    everything = [info.key for info in layout.list("")]
+    assert sorted(everything) == sorted((*STAGED, *MAPPED, "other/thing"))  # no duplicates
+    for key in everything:  # each listed key reaches its own object
+        assert b"".join(layout.iter_object(key)) == key.encode()
+    assert sorted(i.key for i in layout.list("staging/jobs/1/1/")) == sorted(STAGED)
+    assert sorted(i.key for i in layout.list("video/")) == sorted(MAPPED[:2])
+    assert [i.key for i in layout.list("video/abc.j")] == [MAPPED[1]]
+    assert sorted(i.key for i in layout.list("channels/")) == sorted(MAPPED[-2:])
+    assert [i.key for i in layout.list("captions/abc/")] == ["captions/abc/abc.en.srv3"]
+
+    assert layout.delete_prefix("staging/jobs/1/") == 2
+    assert sorted(i.key for i in layout.list("")) == sorted((*MAPPED, "other/thing"))
+    with pytest.raises(InvalidKey):
+        layout.delete_prefix("")
+
+
+def test_a_video_object_is_not_also_a_fallback_key(tmp_path: Path) -> None:
+    one = LocalStorage(tmp_path / "one")
+    layout = LegacyLayoutStorage(one, one, one, one)
+    one.write_bytes("abc.webm", b"v")  # as the original's rclone put it
+    one.write_bytes("UC1_pfp.jpg", b"p")
+    one.write_bytes("thumbnails/abc.jpg", b"t")
+    assert sorted(i.key for i in layout.list("")) == [
+        "channels/UC1/avatar.jpg",
+        "thumbnails/abc.jpg",
+        "video/abc.webm",
+    ]
+    assert [i.key for i in layout.list("abc")] == []
+
+
+def test_dead_uploads_are_swept_from_the_fallback(tmp_path: Path) -> None:
+    layout = _arranged(tmp_path, "original")
+    layout.write_bytes(STAGED[0], b"x")
+    folder = tmp_path / "v" / "staging" / "jobs" / "1" / "1"
+    (folder / f"{TMP_PREFIX}dead.tmp").write_bytes(b"half")
+    assert isinstance(layout, SweepsTempFiles)
+    assert layout.remove_temp_files("staging/jobs/1/1/", 0) == 1
+    assert [i.key for i in layout.list("staging/")] == [STAGED[0]]

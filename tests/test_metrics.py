@@ -23,6 +23,7 @@ from patchwork.archive.queue import Actor
 from patchwork.archive.tokens import create_token
 from patchwork.config import Settings
 from patchwork.state import app_state
+from queue_fixtures import WORKER_CLIENT_HEADERS
 from test_serve import BIN, _free_port, _wait_until_listening
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -84,7 +85,7 @@ def test_queue_depth_workers_and_job_outcomes(app: Flask, client: FlaskClient) -
     actor = Actor(info.id, info.name)
     for n in range(3):
         queue.enqueue(db, f"abcdefghij{n}", 2, actor)  # delete jobs complete without files
-    auth = {"X-AUTHENTICATION": secret}
+    auth = {"X-AUTHENTICATION": secret, **WORKER_CLIENT_HEADERS}
     before = scrape(client)
     first = client.get("/api/worker/next", headers=auth).get_json()["job_id"]
     second = client.get("/api/worker/next", headers=auth).get_json()["job_id"]

@@ -126,6 +126,8 @@ def test_errors_and_security_schemes_are_described(client: FlaskClient) -> None:
                     assert schema == {"$ref": "#/components/schemas/Error"}, (method, path)
     next_job = document["paths"]["/api/worker/next"]["get"]
     assert next_job["security"] == [{"token": []}, {"bearer": []}]
+    assert "X-Patchwork-Worker" in {p["name"] for p in next_job["parameters"]}
+    assert "X-Patchwork-Worker" in next_job["responses"]["403"]["description"]
 
 
 def test_the_reference_page_is_self_contained(client: FlaskClient) -> None:

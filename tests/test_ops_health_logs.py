@@ -16,6 +16,7 @@ from patchwork.archive.tokens import create_token
 from patchwork.config import Settings
 from patchwork.db import Database
 from patchwork.state import app_state
+from queue_fixtures import WORKER_CLIENT_HEADERS
 
 
 def test_healthz_answers_without_touching_anything(tmp_path: Path) -> None:
@@ -143,7 +144,8 @@ def test_no_secret_reaches_the_log(
             client.post(
                 "/api/worker/queue", data={"url": "https://youtu.be/abcdefghijk"}, headers=headers
             ).close()
-        client.get("/api/worker/next", headers={"X-AUTHENTICATION": worker_secret}).close()
+        claim = {"X-AUTHENTICATION": worker_secret, **WORKER_CLIENT_HEADERS}
+        client.get("/api/worker/next", headers=claim).close()
         client.post(
             "/api/worker/heartbeat",
             data={"name": "w1", "status": "idle"},

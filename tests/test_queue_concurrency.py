@@ -14,7 +14,16 @@ from patchwork.archive import queue
 from patchwork.db import Database
 from patchwork.db.models import Job, JobEvent
 from patchwork.db.types import utcnow
-from queue_fixtures import Tokens, auth, claim, enqueue, info, tokens, upload  # noqa: F401
+from queue_fixtures import (  # noqa: F401
+    Tokens,
+    auth,
+    claim,
+    enqueue,
+    info,
+    tokens,
+    upload,
+    worker_auth,
+)
 
 JOBS = 1000
 CLAIMERS = 8
@@ -44,7 +53,7 @@ def test_thousand_jobs_eight_claimers_each_done_exactly_once(
     def claimer(secret: str) -> None:
         client = app.test_client()
         while True:
-            response = client.get("/api/worker/next", headers=auth(secret))
+            response = client.get("/api/worker/next", headers=worker_auth(secret))
             if response.status_code == 204:
                 return
             if response.status_code != 200:

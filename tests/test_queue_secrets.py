@@ -34,6 +34,7 @@ def test_secrets_never_leak(
     record(client.get("/api/worker/queue", headers=q))
     record(client.get("/api/worker/next", headers=q))  # 403
     record(client.get("/api/worker/next", headers=auth(tokens.queue + "x")))  # 401
+    record(client.get("/api/worker/next", headers=w))  # 403: no X-Patchwork-Worker
     record(client.post("/api/worker/heartbeat", data={"name": "box", "status": "up"}, headers=w))
     job = claim(client, tokens.worker)
     assert job is not None

@@ -14,7 +14,16 @@ from patchwork.db import Database
 from patchwork.db.models import Caption, Channel, Job, StoredFile, Video, Worker
 from patchwork.db.types import utcnow
 from patchwork.state import app_state
-from queue_fixtures import Tokens, auth, claim, enqueue, info, tokens, upload  # noqa: F401
+from queue_fixtures import (  # noqa: F401
+    Tokens,
+    auth,
+    claim,
+    enqueue,
+    info,
+    tokens,
+    upload,
+    worker_auth,
+)
 from stored_files import caption_keys, file_key, stored_bytes
 
 VID = "dQw4w9WgXcQ"
@@ -73,7 +82,7 @@ def test_claim_answer_is_compatible_and_empty_queue_is_204(
     assert job["next_video"] == f"https://www.youtube.com/watch?v={VID}"
     assert job["mode"] == 0
     assert isinstance(job["job_id"], int) and job["lease_expires_at"]
-    assert client.get("/api/worker/next", headers=auth(tokens.worker2)).status_code == 204
+    assert client.get("/api/worker/next", headers=worker_auth(tokens.worker2)).status_code == 204
 
 
 def test_full_upload_and_complete(

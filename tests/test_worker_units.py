@@ -143,6 +143,26 @@ def test_yt_dlp_options(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "configured", "chosen"),
+    [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "", "srv3/vtt/best"),
+        ("https://youtu.be/dQw4w9WgXcQ", "", "srv3/vtt/best"),
+        ("https://music.youtube.com/watch?v=dQw4w9WgXcQ", "", "srv3/vtt/best"),
+        ("https://www.bilibili.com/video/BV1GJ411x7h7", "", "vtt/best"),
+        ("https://vimeo.com/76979871", "", "vtt/best"),
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "vtt", "vtt"),  # the option wins
+    ],
+)
+def test_captions_are_srv3_on_youtube_as_the_original_worker(
+    tmp_path: Path, url: str, configured: str, chosen: str
+) -> None:
+    downloader = Downloader(WorkerConfig(caption_format=configured), ffmpeg=False)
+    opts = downloader.options(tmp_path, lambda d: None, url=url)
+    assert opts["subtitlesformat"] == chosen
+    assert opts["writesubtitles"] is True and opts["writeautomaticsub"] is False
+
+
+@pytest.mark.parametrize(
     ("message", "retryable", "bot"),
     [
         ("ERROR: [youtube] abc: Sign in to confirm you’re not a bot.", True, True),

@@ -11,6 +11,7 @@ from flask import Flask, Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from sqlalchemy.engine import make_url
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from patchwork.api import register_api
 from patchwork.api.worker import MAX_JSON_BYTES
@@ -20,6 +21,7 @@ from patchwork.config import Settings, load_settings
 from patchwork.db import Database
 from patchwork.ops import register_ops
 from patchwork.ops.converters import BoundedIntConverter
+from patchwork.ops.settings import ops_settings
 from patchwork.state import EXTENSION_KEY, AppState
 from patchwork.storage import StorageError, open_storage
 from patchwork.storage.base import SweepsTempFiles
@@ -63,6 +65,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_api(app)
     register_web(app)
     register_ops(app)  # logs, health, metrics, rate limits, OpenAPI
+    proxies = ops_settings(app).trusted_proxies
+    if proxies:
+        # Outside the request log, so rate limits (auth failures too) and logs see the client
+        # behind the proxies. Only -For and -Proto: common nginx setups pass Host but let a
+        # client's X-Forwarded-Host through, so trusting it would let anyone pick the host.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.before_request(refuse_nul_characters)
     sweep_dead_uploads(settings)
     return app

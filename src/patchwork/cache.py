@@ -20,6 +20,11 @@ import redis
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 KEY_PREFIX = "patchwork:"
+#: An empty answer (no views yet, an archive still filling) is kept at most this long, so
+#: the first view or video shows up within a minute, not after the answer's full TTL. The
+#: original treated a cached empty list as a miss; a short TTL keeps that promise while an
+#: empty archive's traffic still hits the database once a minute, not on every request.
+EMPTY_TTL_SECONDS = 60
 
 
 class AnswerCache(Protocol):
@@ -32,23 +37,42 @@ class AnswerCache(Protocol):
     def clear(self) -> None: ...
 
 
-def remember(cache: AnswerCache, key: str, ttl_seconds: int, compute: Callable[[], T]) -> T:
-    """The cached value for ``key``, computing and storing it on a miss."""
+def remember(
+    cache: AnswerCache,
+    key: str,
+    ttl_seconds: int,
+    compute: Callable[[], T],
+    *,
+    empty_ttl_seconds: int = EMPTY_TTL_SECONDS,
+) -> T:
+    """The cached value for ``key``, computing and storing it on a miss.
+
+    An empty list or dict is stored for at most ``empty_ttl_seconds`` (0: not at all).
+    """
     hit, value = cache.get(key)
     if hit:
         return value  # type: ignore[no-any-return]
     fresh = compute()
-    cache.set(key, fresh, ttl_seconds)
+    ttl = min(ttl_seconds, empty_ttl_seconds) if is_empty(fresh) else ttl_seconds
+    if ttl > 0:
+        cache.set(key, fresh, ttl)
     return fresh
 
 
-class MemoryCache:
-    """A bounded per-process cache with expiry."""
+def is_empty(value: object) -> bool:
+    return isinstance(value, (list, dict)) and not value
 
-    def __init__(self, max_entries: int = 2048) -> None:
+
+class MemoryCache:
+    """A bounded per-process cache with expiry; ``clock`` (seconds) can be a test's own."""
+
+    def __init__(
+        self, max_entries: int = 2048, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._max = max_entries
+        self._clock = clock
 
     def get(self, key: str) -> tuple[bool, Any]:
         with self._lock:
@@ -56,14 +80,14 @@ class MemoryCache:
             if entry is None:
                 return False, None
             expires, value = entry
-            if expires <= time.monotonic():
+            if expires <= self._clock():
                 del self._entries[key]
                 return False, None
             return True, value
 
     def set(self, key: str, value: Any, ttl_seconds: int) -> None:
         with self._lock:
-            self._entries[key] = (time.monotonic() + ttl_seconds, value)
+            self._entries[key] = (self._clock() + ttl_seconds, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)

@@ -5,7 +5,7 @@ Precedence, highest first:
 2. the same names in a ``.env`` file (never overriding the environment);
 3. ``config.ini`` (``PATCHWORK_CONFIG``, or ``./config.ini`` when present) with the original
    backend's ``[database]`` section (host, user, password, database);
-4. the original backend's variables (``DB_HOST``, ``DB_DATABASE``, ``DB_USERNAME``,
+4. the original backend's variables (``DB_HOST``, ``DB_PORT``, ``DB_DATABASE``, ``DB_USERNAME``,
    ``DB_PASSWORD``, ``RESULTS_PER_PAGE``, ``RESULTS_PER_PAGE_CHANNEL``), so an existing
    deployment's environment starts Patchwork unchanged;
 5. defaults that need nothing: SQLite and a local archive under the instance folder.
@@ -204,8 +204,14 @@ def _database_url(
         database = (env.get("DB_DATABASE") or "").strip()
         if not database:
             raise ConfigError("DB_DATABASE must name the MySQL database when DB_HOST is set")
+        host = env.get("DB_HOST") or "127.0.0.1"
+        port = (env.get("DB_PORT") or "").strip()
+        if port:
+            if not port.isdigit() or not 0 < int(port) < 65536:
+                raise ConfigError(f"DB_PORT must be a TCP port number, not {port!r}")
+            host = f"{host.partition(':')[0]}:{port}"  # DB_PORT wins over a host:port
         return _mysql_url(
-            host=env.get("DB_HOST") or "127.0.0.1",
+            host=host,
             user=env.get("DB_USERNAME") or None,
             password=env.get("DB_PASSWORD") or None,
             database=database,

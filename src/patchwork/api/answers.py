@@ -2,6 +2,8 @@
 
 Discover, daily featured, popular and storage statistics are expensive and change slowly,
 so each is computed once per TTL (in Redis when configured) whichever surface asks first.
+An empty answer (popular before the first view, anything on an archive still empty) is kept
+at most ``cache.EMPTY_TTL_SECONDS``, so it never hides the first videos for an hour or a day.
 """
 
 from __future__ import annotations

@@ -8,9 +8,11 @@ from typing import Any
 from flask import Blueprint, request
 
 from patchwork.api import answers, shapes
+from patchwork.api.body_fields import body_fields, text_field
 from patchwork.api.errors import ApiError
 from patchwork.api.params import count_arg, page_arg, text_arg
 from patchwork.archive import channels, search, videos
+from patchwork.archive.exact_match import find_exact
 from patchwork.archive.search import BadQuery
 from patchwork.db.types import utcnow
 from patchwork.state import app_state
@@ -20,6 +22,8 @@ bp = Blueprint("catalog", __name__, url_prefix="/api")
 RECENT_COUNT = 6
 VIDEO_NOT_FOUND = "Video ID does not exist"
 CHANNEL_NOT_FOUND = "Channel ID does not exist"
+NO_EXACT_MATCH = "No exact match found"
+MAX_MATCH_TEXT = 4000
 
 
 @bp.get("/video/<video_id>")
@@ -71,7 +75,8 @@ def channel(channel_id: str) -> dict[str, Any]:
         state.db, channel_id, page=page, per_page=state.settings.results_per_page
     )
     if found is None:
-        raise ApiError(404, CHANNEL_NOT_FOUND)
+        # The frontend maps "results" whatever the status: the empty page's shape, plus why.
+        raise ApiError(404, CHANNEL_NOT_FOUND, extra={"pages": 0, "results": []})
     return shapes.video_page(found)
 
 
@@ -81,8 +86,25 @@ def channel_name() -> dict[str, Any]:
     assert channel_id is not None
     profile = channels.channel_profile(app_state().db, channel_id)
     if profile is None:
-        raise ApiError(404, CHANNEL_NOT_FOUND)
+        # The channel header splits "description" before it looks at "error".
+        raise ApiError(404, CHANNEL_NOT_FOUND, extra={"description": ""})
     return shapes.channel_name(profile)
+
+
+@bp.post("/exact_match")
+def exact_match() -> dict[str, Any]:
+    """Patchwork-Radio's lookup (the successor backend's route): the video archived with
+    exactly this title and channel name."""
+    fields = body_fields()
+    title = text_field(fields, "title", max_length=MAX_MATCH_TEXT)
+    channel = text_field(fields, "channel_name", max_length=MAX_MATCH_TEXT)
+    if not title or not channel:
+        # Empty counts as missing: Radio sends "" between songs, which names no video.
+        raise ApiError(400, "title and channel_name are required")
+    video_id = find_exact(app_state().db, title, channel)
+    if video_id is None:
+        raise ApiError(404, NO_EXACT_MATCH)
+    return {"video_id": video_id}
 
 
 @bp.get("/search/results")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, Response, jsonify
 from sqlalchemy.exc import OperationalError
@@ -27,17 +29,30 @@ MESSAGES = {
 
 
 class ApiError(Exception):
-    """An expected failure with a status and a message safe to show."""
+    """An expected failure with a status and a message safe to show.
 
-    def __init__(self, status: int, message: str, *, retry_after: int | None = None) -> None:
+    ``extra`` adds fields to the body beside ``error``: clients that read an answer's fields
+    without checking its status (the reference frontend) get the shape they expect.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        retry_after: int | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.retry_after = retry_after
+        self.extra = dict(extra or {})
 
 
-def error_response(status: int, message: str) -> Response:
-    response = jsonify({"error": message})
+def error_response(status: int, message: str, extra: Mapping[str, Any] | None = None) -> Response:
+    # "error" last, so an extra field can never replace the message.
+    response = jsonify({**(extra or {}), "error": message})
     response.status_code = status
     return response
 
@@ -45,7 +60,7 @@ def error_response(status: int, message: str) -> Response:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
-        response = error_response(exc.status, exc.message)
+        response = error_response(exc.status, exc.message, exc.extra)
         if exc.retry_after is not None:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response

@@ -1,7 +1,8 @@
 """Media endpoints: archived files over HTTP with ranges, validators and CDN redirects.
 
 See docs/media.md.  Local files leave through the WSGI file wrapper (gunicorn turns it
-into sendfile); S3 objects stream chunk by chunk.  Nothing is read into memory whole.
+into sendfile); S3 objects stream chunk by chunk.  Nothing is read into memory whole, but
+for a caption converted on the fly (a few KB, refused past 8 MiB).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import io
 import logging
 import os
 import stat as stat_mod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -25,10 +26,17 @@ from patchwork.api.http_ranges import (
     precondition_status,
     requested_range,
 )
-from patchwork.archive import media
+from patchwork.archive import captions_srv3, file_kinds, media
 from patchwork.archive.media import MediaObject
 from patchwork.state import app_state
-from patchwork.storage import InvalidKey, ObjectInfo, ObjectNotFound, Storage, StorageError
+from patchwork.storage import (
+    InvalidKey,
+    ObjectInfo,
+    ObjectNotFound,
+    Storage,
+    StorageError,
+    guess_content_type,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +46,9 @@ bp = Blueprint("media", __name__, url_prefix="/media")
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: The caption list grows when captions are added.
 CAPTION_LIST_CACHE = "public, max-age=300"
+#: A converted caption follows its stored track (immutable), but the converter may change
+#: with a release: a day, like the watch page's WebVTT (docs/decisions/0702).
+CONVERTED_CACHE = "public, max-age=86400"
 #: A presigned URL lives an hour; its redirect must not outlive it.
 PRESIGN_SECONDS = 3600
 PRESIGN_REDIRECT_CACHE = "private, max-age=600"
@@ -54,6 +65,11 @@ MEDIA_CSP = "default-src 'none'; sandbox"
 PREFIX = "/media/"
 
 
+def _any(names: Iterable[str]) -> str:
+    """A Werkzeug ``any`` converter over ``names`` (file-kind allow-lists)."""
+    return f"any({', '.join(sorted(names))})"
+
+
 @bp.after_app_request
 def _defensive_headers(response: Response) -> Response:
     # App-wide hook so errors, redirects and unrouted /media/ paths get them too.
@@ -68,9 +84,19 @@ def video(video_id: str) -> Response:
     return _serve(media.media_object(app_state().db, "video", video_id))
 
 
+@bp.route(f"/video/<video_id>.<{_any(file_kinds.VIDEO_EXTENSIONS)}:ext>", methods=METHODS)
+def video_named(video_id: str, ext: str) -> Response:
+    return _serve(media.named_file_object(app_state().db, "video", video_id, ext))
+
+
 @bp.route("/thumbnail/<video_id>", methods=METHODS)
 def thumbnail(video_id: str) -> Response:
     return _serve(media.media_object(app_state().db, "thumbnail", video_id))
+
+
+@bp.route(f"/thumbnail/<video_id>.<{_any(file_kinds.THUMBNAIL_EXTENSIONS)}:ext>", methods=METHODS)
+def thumbnail_named(video_id: str, ext: str) -> Response:
+    return _serve(media.named_file_object(app_state().db, "thumbnail", video_id, ext))
 
 
 @bp.route("/metadata/<video_id>", methods=METHODS)
@@ -81,6 +107,12 @@ def metadata(video_id: str) -> Response:
 @bp.route("/channel/<channel_id>/<any(avatar, banner):image>", methods=METHODS)
 def channel_image(channel_id: str, image: str) -> Response:
     return _serve(media.media_object(app_state().db, image, channel_id))
+
+
+@bp.route("/channel/<channel_id>_<any(pfp, banner):image>.jpg", methods=METHODS)
+def channel_image_named(channel_id: str, image: str) -> Response:
+    kind = "avatar" if image == "pfp" else "banner"
+    return _serve(media.media_object(app_state().db, kind, channel_id))
 
 
 @bp.route("/captions/<video_id>", methods=METHODS)
@@ -107,33 +139,67 @@ def caption(video_id: str, lang: str) -> Response:
     return _serve(media.caption_object(app_state().db, video_id, lang, fmt))
 
 
+@bp.route(
+    f"/captions/<video_id>/<file_id>.<lang>.<{_any(captions_srv3.TARGETS)}:fmt>",
+    methods=METHODS,
+)
+def caption_named(video_id: str, file_id: str, lang: str, fmt: str) -> Response:
+    """``<id>/<id>.<lang>.srv3|vtt``, as the original bucket named captions.
+
+    Werkzeug splits the name at some dot; it is re-split against the id in the path, so an
+    id with dots parses. A name not starting with ``<id>.`` is the ``<lang>`` of the route
+    above (whose rule this one shadows for names with two dots), answered as there.
+    """
+    db = app_state().db
+    name = f"{file_id}.{lang}"
+    language = media.caption_language(video_id, name)
+    if language is None:
+        return _serve(media.caption_object(db, video_id, f"{name}.{fmt}", None))
+    source = media.caption_source(db, video_id, language, fmt)
+    if source is None:
+        raise ApiError(404, NOT_FOUND)
+    if not source.needs_conversion(fmt):
+        return _serve(source.track)
+    track = source.track
+    return _guarded(track.storage_key, lambda: _converted(track, source.format, fmt))
+
+
 # -- serving ----------------------------------------------------------------------------
 
 
 def _serve(found: MediaObject | None) -> Response:
     if found is None:
         raise ApiError(404, NOT_FOUND)
-    state = app_state()
-    mode = state.settings.media_redirect
+    return _guarded(found.storage_key, lambda: _deliver(found))
+
+
+def _guarded(key: str, answer: Callable[[], Response]) -> Response:
+    """``answer()``, with storage failures as the JSON errors every media route gives."""
     try:
-        storage = state.storage
-        if found.attachment:
-            # Proxied so the download headers apply; a CDN would send the stored type.
-            return _proxy(storage, found)
-        if mode.startswith("public:"):
-            return _redirect(_public_url(mode[len("public:") :], found.storage_key), public=True)
-        if mode == "presign":
-            url = storage.direct_url(found.storage_key, expires_seconds=PRESIGN_SECONDS)
-            if url is not None:  # a local archive has no direct URL: proxy it
-                return _redirect(url, public=False)
-        return _proxy(storage, found)
+        return answer()
     except (InvalidKey, ObjectNotFound):
         raise ApiError(404, NOT_FOUND) from None
     except StorageError as exc:
-        log.error("storage failed serving %r: %s", found.storage_key, exc)
+        log.error("storage failed serving %r: %s", key, exc)
         response = error_response(503, "Storage unavailable")
         response.headers["Retry-After"] = "30"
         return response
+
+
+def _deliver(found: MediaObject) -> Response:
+    state = app_state()
+    mode = state.settings.media_redirect
+    storage = state.storage
+    if found.attachment:
+        # Proxied so the download headers apply; a CDN would send the stored type.
+        return _proxy(storage, found)
+    if mode.startswith("public:"):
+        return _redirect(_public_url(mode[len("public:") :], found.storage_key), public=True)
+    if mode == "presign":
+        url = storage.direct_url(found.storage_key, expires_seconds=PRESIGN_SECONDS)
+        if url is not None:  # a local archive has no direct URL: proxy it
+            return _redirect(url, public=False)
+    return _proxy(storage, found)
 
 
 def _public_url(base: str, key: str) -> str:
@@ -196,20 +262,11 @@ def _respond(
         "Last-Modified": validators.last_modified_header,
         "Cache-Control": IMMUTABLE,
     }
-    status = precondition_status(
-        request.method,
-        validators,
-        if_match=request.headers.get("If-Match"),
-        if_none_match=request.headers.get("If-None-Match"),
-        if_modified_since=request.headers.get("If-Modified-Since"),
-        if_unmodified_since=request.headers.get("If-Unmodified-Since"),
-    )
-    if status is not None:
+    unmodified = _precondition_answer(validators, headers)
+    if unmodified is not None:
         if opened is not None:
             opened.close()
-        if status == 412:
-            return error_response(412, "Precondition failed")
-        return Response(status=304, headers=headers)
+        return unmodified
     size = info.size
     try:
         wanted = requested_range(
@@ -267,3 +324,68 @@ def _bounded(f: io.FileIO, length: int) -> Iterator[bytes]:
                 raise StorageError("file shrank while being read")
             remaining -= len(chunk)
             yield chunk
+
+
+def _precondition_answer(validators: Validators, headers: dict[str, str]) -> Response | None:
+    """304 or 412 when the request's conditions say so, else ``None``."""
+    status = precondition_status(
+        request.method,
+        validators,
+        if_match=request.headers.get("If-Match"),
+        if_none_match=request.headers.get("If-None-Match"),
+        if_modified_since=request.headers.get("If-Modified-Since"),
+        if_unmodified_since=request.headers.get("If-Unmodified-Since"),
+    )
+    if status == 412:
+        return error_response(412, "Precondition failed")
+    if status is not None:
+        return Response(status=304, headers=headers)
+    return None
+
+
+# -- captions converted on the fly (docs/media.md) -------------------------------------------
+
+
+def _converted(track: MediaObject, source_fmt: str, target: str) -> Response:
+    """The stored ``track`` converted to ``target``; always from here, never redirected.
+
+    Validators derive from the stored object's (plus the target and converter revision), so
+    a revalidation costs one stat and no conversion. Ranges are ignored (200): a caption
+    is a few KB and players fetch it whole.
+    """
+    storage = app_state().storage
+    info = storage.stat(track.storage_key)
+    if info is None:
+        raise ObjectNotFound(track.storage_key)
+    validators = Validators(f"{info.etag}.{target}-{captions_srv3.REVISION}", info.modified)
+    headers = {
+        "Accept-Ranges": "none",
+        "ETag": validators.etag_header,
+        "Last-Modified": validators.last_modified_header,
+        "Cache-Control": CONVERTED_CACHE,
+    }
+    unmodified = _precondition_answer(validators, headers)
+    if unmodified is not None:
+        return unmodified
+    limit = captions_srv3.MAX_CONVERT_BYTES
+    if info.size > limit:
+        raise ApiError(404, f"Caption too large to convert (over {limit // (1024 * 1024)} MiB)")
+    raw = _read_whole(storage, track.storage_key, info.size)
+    text = captions_srv3.convert(raw.decode("utf-8-sig", errors="replace"), source_fmt, target)
+    if text is None:
+        raise ApiError(404, NOT_FOUND)
+    body = text.encode("utf-8")
+    headers["Content-Type"] = guess_content_type(f"captions.{target}")
+    headers["Content-Length"] = str(len(body))
+    return Response(body, status=200, headers=headers)  # Werkzeug drops the body for HEAD
+
+
+def _read_whole(storage: Storage, key: str, size: int) -> bytes:
+    """The object's first ``size`` bytes (its size when stat'ed): a caller's bound holds even
+    if the object grew since."""
+    if size == 0:
+        return b""
+    try:
+        return b"".join(storage.read_range(key, 0, size - 1, chunk_size=STREAM_CHUNK))
+    except ValueError:  # emptied since the stat
+        raise StorageError(f"{key!r} changed while being read") from None

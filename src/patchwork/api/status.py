@@ -10,7 +10,7 @@ from patchwork.api import answers, shapes
 from patchwork.api.catalog import VIDEO_NOT_FOUND, is_probably_bot
 from patchwork.api.errors import ApiError, error_response
 from patchwork.archive import videos, workers
-from patchwork.archive.metadata import stored_info
+from patchwork.archive.metadata import caption_offers, stored_info
 from patchwork.archive.storage_stats import StatsUnavailable
 from patchwork.cache import remember
 from patchwork.db import DatabaseUnavailable
@@ -81,20 +81,14 @@ def video_data(video_id: str) -> dict[str, Any]:
         videos.count_view(state.db, video_id)
     info = videos.video_file(state.db, video_id)
     file_fields = {
-        "file_ext": info.extension if info else None,
+        # A string always: the frontend's download link is `${id}.${file_ext}`. Without a
+        # recorded extension, the original's default without its stray dot.
+        "file_ext": info.extension if info and info.extension else "webm",
         "file_size": info.size_mb if info else 0,
         "file_size_units": "MB",
     }
     stored = stored_info(state.db, state.storage, video_id)
-    if stored is not None:
-        # The original answered yt-dlp's info.json verbatim plus the file fields.
-        return {**stored, **file_fields}
-    return {
-        "channel": found.channel_name,
-        "channel_id": found.channel_id,
-        "description": found.description,
-        **file_fields,
-        "title": found.title,
-        "upload_date": shapes.iso_date(found.upload_date),
-        "video_id": found.video_id,
-    }
+    subtitles = shapes.yt_dlp_subtitles(
+        video_id, caption_offers(state.db, video_id), request.url_root
+    )
+    return shapes.video_data(found, stored, file_fields, subtitles)

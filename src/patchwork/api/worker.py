@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from werkzeug.exceptions import BadRequest, HTTPException
 
 from patchwork.api.auth import ADMIN, current_actor, current_principal, require_role
+from patchwork.api.body_fields import MAX_JSON_BYTES as MAX_JSON_BYTES  # app.py imports it here
+from patchwork.api.body_fields import body_fields, int_field, text_field, wants_json
 from patchwork.api.errors import ApiError
-from patchwork.archive import completion, heartbeats, job_files, queue
+from patchwork.archive import completion, heartbeats, job_files, queue, worker_clients
 from patchwork.archive.ingest import IngestError, parse_info
 from patchwork.state import app_state
 from patchwork.storage import StorageError
@@ -26,76 +27,11 @@ from patchwork.storage.streams import StreamEmpty, StreamIncomplete, StreamMisma
 
 bp = Blueprint("worker", __name__, url_prefix="/api")
 
-MAX_JSON_BYTES = 16 * 1024 * 1024
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 log = logging.getLogger(__name__)
 MAX_LIST = 1000
 QUEUE_ROLES = ("queue",)
 WORKER_ROLES = ("worker",)
-
-
-def _fields() -> Mapping[str, Any]:
-    """Form fields or a JSON object, whichever the caller sent."""
-    if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
-        raise ApiError(413, "Request body too large")
-    # The cap also applies while reading, so a chunked body (no Content-Length) cannot grow
-    # past it either. werkzeug stops reading at the cap without a word, hence one byte
-    # more: a body that reaches it is too large.
-    request.max_content_length = MAX_JSON_BYTES + 1
-    try:
-        data = request.get_data(cache=True)  # form and JSON parsing then read this copy
-    except HTTPException:
-        raise  # 400 for a client that went away
-    except Exception:
-        # A cut chunked body: werkzeug's server raises OSError, gunicorn its own errors.
-        raise ApiError(400, "The request body was cut off before its end") from None
-    if len(data) > MAX_JSON_BYTES:
-        raise ApiError(413, "Request body too large")
-    if request.is_json:
-        try:
-            body = request.get_json()
-        except BadRequest:
-            raise ApiError(400, "The body is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "The body must be a JSON object")
-        return body
-    return request.form
-
-
-def _text(
-    fields: Mapping[str, Any], name: str, *, max_length: int = 4000, drop_nul: bool = False
-) -> str | None:
-    """A text field; a NUL in it is a 400 (no database stores it the same way; PostgreSQL
-    refuses it), unless the text describes a video and is kept without it (``drop_nul``)."""
-    value = fields.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, f"{name} must be text")
-    if "\x00" in value:
-        if not drop_nul:
-            raise ApiError(400, f"{name} must not contain NUL characters")
-        value = value.replace("\x00", "")
-    if len(value) > max_length:
-        raise ApiError(400, f"{name} is too long (at most {max_length} characters)")
-    return value
-
-
-def _int(fields: Mapping[str, Any], name: str, default: int) -> int:
-    value = fields.get(name)
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        raise ApiError(400, f"{name} must be a whole number")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 10:
-        return int(value)
-    raise ApiError(400, f"{name} must be a whole number")
-
-
-def _wants_json() -> bool:
-    return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 def _job(job: queue.JobInfo) -> dict[str, Any]:
@@ -137,7 +73,7 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _enqueue_answer(result: queue.Enqueued) -> Response:
     text = "OK" if result.created else "Already queued"
-    if _wants_json():
+    if wants_json():
         response = jsonify({"status": text, "created": result.created, **_job(result.job)})
         response.status_code = 201 if result.created else 200
         return response
@@ -147,11 +83,11 @@ def _enqueue_answer(result: queue.Enqueued) -> Response:
 @bp.post("/worker/queue")
 @require_role(*QUEUE_ROLES)
 def enqueue() -> Response:
-    fields = _fields()
-    url = _text(fields, "url", max_length=4096)
+    fields = body_fields()
+    url = text_field(fields, "url", max_length=4096)
     if url is None:
         raise ApiError(400, "url is required")
-    mode = _int(fields, "mode", 0)
+    mode = int_field(fields, "mode", 0)
     if mode == 2 and current_principal().role not in (*WORKER_ROLES, ADMIN):
         # Deleting is for worker and admin tokens on every route (decision 0104).
         raise ApiError(403, "Deleting a video needs a worker or admin token")
@@ -199,7 +135,7 @@ def job_detail(job_id: int) -> dict[str, Any]:
 @bp.delete("/storage/delete")
 @require_role(*WORKER_ROLES)
 def storage_delete() -> Response:
-    video_id = _text(_fields(), "videoId", max_length=4096)
+    video_id = text_field(body_fields(), "videoId", max_length=4096)
     if not video_id:
         raise ApiError(400, "videoId is required")
     return _enqueue_answer(_call(queue.enqueue, app_state().db, video_id, 2, current_actor()))
@@ -210,7 +146,15 @@ def storage_delete() -> Response:
 def next_job() -> Response:
     state = app_state()
     named = request.headers.get("X-Worker-Name") or request.args.get("worker")
-    owner = _text({"worker": named}, "worker") or None
+    owner = text_field({"worker": named}, "worker") or None
+    try:
+        client = worker_clients.parse_client(request.headers.get(worker_clients.HEADER))
+    except worker_clients.InvalidClient as exc:
+        raise ApiError(400, str(exc)) from None
+    worker_clients.record_client(state.db, current_actor(), owner, client)
+    if client is None:
+        # Checked before the queue is touched: no lease, no attempt, nothing to come back.
+        raise ApiError(403, worker_clients.FIX)
     job = _call(
         queue.claim_next_job,
         state.db,
@@ -241,13 +185,13 @@ def next_job() -> Response:
 @bp.post("/worker/heartbeat")
 @require_role(*WORKER_ROLES)
 def heartbeat() -> Response:
-    fields = _fields()
+    fields = body_fields()
     state = app_state()
     heartbeats.record_heartbeat(
         state.db,
         current_actor(),
-        name=_text(fields, "name", max_length=heartbeats.MAX_NAME_LENGTH),
-        status=_text(fields, "status", max_length=heartbeats.MAX_STATUS_LENGTH),
+        name=text_field(fields, "name", max_length=heartbeats.MAX_NAME_LENGTH),
+        status=text_field(fields, "status", max_length=heartbeats.MAX_STATUS_LENGTH),
         lease_seconds=state.settings.lease_seconds,
     )
     return Response("OK", mimetype="text/plain")
@@ -256,7 +200,7 @@ def heartbeat() -> Response:
 @bp.post("/worker/jobs/<int:job_id>/progress")
 @require_role(*WORKER_ROLES)
 def progress(job_id: int) -> dict[str, Any]:
-    fields = _fields()
+    fields = body_fields()
     percent = fields.get("percent")
     if isinstance(percent, str) and percent.strip():
         try:
@@ -277,7 +221,7 @@ def progress(job_id: int) -> dict[str, Any]:
         job_id,
         lease_seconds=state.settings.lease_seconds,
         percent=float(percent) if percent is not None else None,
-        message=_text(fields, "message"),
+        message=text_field(fields, "message"),
     )
     return _job(job)
 
@@ -358,7 +302,7 @@ def _rejection(exc: BaseException | None) -> str:
 @require_role(*WORKER_ROLES)
 def complete(job_id: int) -> dict[str, Any]:
     state = app_state()
-    report = _completion(_fields())
+    report = _completion(body_fields())
     result = _call(
         completion.complete_job, state.db, state.storage, current_actor(), job_id, report
     )
@@ -389,9 +333,11 @@ def _completion(fields: Mapping[str, Any]) -> completion.Completion:
     raw_channel = fields.get("channel")
     if isinstance(raw_channel, dict):
         channel = completion.ChannelDetails(
-            name=_text(raw_channel, "name", max_length=1000, drop_nul=True),
-            description=_text(raw_channel, "description", max_length=100_000, drop_nul=True),
-            romanized_name=_text(raw_channel, "romanized_name", max_length=1000, drop_nul=True),
+            name=text_field(raw_channel, "name", max_length=1000, drop_nul=True),
+            description=text_field(raw_channel, "description", max_length=100_000, drop_nul=True),
+            romanized_name=text_field(
+                raw_channel, "romanized_name", max_length=1000, drop_nul=True
+            ),
         )
     elif raw_channel is not None and not isinstance(raw_channel, str):
         raise ApiError(400, "channel must be a JSON object")
@@ -400,7 +346,7 @@ def _completion(fields: Mapping[str, Any]) -> completion.Completion:
         not isinstance(files, list) or not all(isinstance(f, str) for f in files)
     ):
         raise ApiError(400, "files must be a list of uploaded kinds")
-    skipped = _text(fields, "skipped", max_length=255)
+    skipped = text_field(fields, "skipped", max_length=255)
     if skipped is not None and (not skipped or meta is not None):
         raise ApiError(400, "skipped names an archived video id, and comes without video")
     return completion.Completion(
@@ -411,14 +357,14 @@ def _completion(fields: Mapping[str, Any]) -> completion.Completion:
 @bp.post("/worker/jobs/<int:job_id>/fail")
 @require_role(*WORKER_ROLES)
 def fail(job_id: int) -> dict[str, Any]:
-    fields = _fields()
+    fields = body_fields()
     retryable = fields.get("retryable", True)
     if isinstance(retryable, str):
         retryable = retryable.strip().lower() not in ("0", "false", "no", "")
     if not isinstance(retryable, bool):
         raise ApiError(400, "retryable must be true or false")
-    error = _text(fields, "error", max_length=queue.MAX_ERROR_LENGTH) or "unspecified error"
-    retry_after = _int(fields, "retry_after", 0)
+    error = text_field(fields, "error", max_length=queue.MAX_ERROR_LENGTH) or "unspecified error"
+    retry_after = int_field(fields, "retry_after", 0)
     if not 0 <= retry_after <= queue.MAX_RETRY_AFTER:
         raise ApiError(400, f"retry_after must be between 0 and {queue.MAX_RETRY_AFTER} seconds")
     job = _call(

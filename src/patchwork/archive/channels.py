@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from patchwork.archive.random_picks import pick_random
-from patchwork.archive.records import ChannelProfile, ChannelSummary
+from patchwork.archive.records import ChannelProfile, ChannelSummary, romanized_name_of
 from patchwork.db import Database
 from patchwork.db.dialect import newest_first
 from patchwork.db.models import Channel, Video
@@ -38,12 +38,14 @@ def channel_profile(db: Database, channel_id: str) -> ChannelProfile | None:
         name = newest_name if newest_name is not None else channel.name if channel else ""
         if not aliases and name:
             aliases = [name]
+        romanized = romanized_name_of(name, channel.romanized_name if channel else None)
         return ChannelProfile(
             channel_id=channel_id,
             name=name,
             description=channel.description if channel else None,
             aliases=aliases,
-            romanized_name=channel.romanized_name if channel else None,
+            # Shown beside the name on pages, so only when it says something more.
+            romanized_name=romanized if romanized != name else None,
             video_count=video_count or 0,
         )
 

@@ -31,7 +31,7 @@ from patchwork.archive.queue import (
     held_job,
     retrying,
 )
-from patchwork.archive.romanize import romanize
+from patchwork.archive.records import romanized_name_of
 from patchwork.archive.video_files import (
     NewFile,
     delete_unreferenced,
@@ -300,7 +300,7 @@ def _update_channel(session: Session, channel_id: str, details: ChannelDetails |
         return
     if details.name:
         channel.name = details.name
-        channel.romanized_name = details.romanized_name or romanize(details.name)
+        channel.romanized_name = details.romanized_name or romanized_name_of(details.name)
     elif details.romanized_name:
         channel.romanized_name = details.romanized_name
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.job_records import retrying
+from patchwork.archive.records import romanized_name_of
 from patchwork.archive.regular_files import FileTooLarge, NotRegularFile, read_capped
 from patchwork.archive.romanize import romanize
 from patchwork.archive.source_urls import http_url
@@ -172,7 +173,7 @@ def _upsert_channel(session: Session, meta: VideoMetadata) -> None:
         channel = Channel(
             channel_id=meta.channel_id,
             name=meta.channel_name,
-            romanized_name=romanize(meta.channel_name),
+            romanized_name=romanized_name_of(meta.channel_name),
             description=meta.channel_description,
         )
         session.add(channel)
@@ -186,7 +187,7 @@ def _upsert_channel(session: Session, meta: VideoMetadata) -> None:
     is_newest = meta.upload_date is None or newest is None or meta.upload_date >= newest
     if is_newest and channel.name != meta.channel_name:
         channel.name = meta.channel_name
-        channel.romanized_name = romanize(meta.channel_name)
+        channel.romanized_name = romanized_name_of(meta.channel_name)
 
 
 def ingest_metadata(db: Database, meta: VideoMetadata) -> bool:

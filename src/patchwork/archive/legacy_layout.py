@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from patchwork.config import ConfigError, Settings
-from patchwork.storage import CHUNK_SIZE, ObjectInfo, Storage, open_storage
+from patchwork.storage import (
+    CHUNK_SIZE,
+    InvalidKey,
+    ObjectInfo,
+    Storage,
+    open_storage,
+    validate_prefix,
+)
+from patchwork.storage.base import SweepsTempFiles
 
 CONTENT_PREFIXES = ("thumbnails/", "metadata/", "captions/")
 CHANNEL_IMAGES = {"avatar.jpg": "_pfp.jpg", "banner.jpg": "_banner.jpg"}
@@ -74,21 +82,49 @@ class LegacyLayoutStorage:
                 elif mapped == "video/":
                     native = prefix[len(mapped) :]
                 else:
-                    native = ""  # channel images: filtered after unmapping
+                    native = ""  # channel images: picked out by claim()
             else:
                 continue
             yield storage, native, mapped
 
-    def unmap(self, mapped: str, native_key: str) -> str | None:
-        """The Patchwork key of an object listed under a mount, or ``None`` if foreign."""
-        if mapped == "video/":
-            return f"video/{native_key}" if "/" not in native_key else None
-        if mapped == "channels/":
+    def claim(self, storage: Storage, native_key: str) -> str | None:
+        """The one Patchwork key an object of ``storage`` is listed under, or ``None``.
+
+        By default every mount and the fallback are one storage, where ``{id}.webm`` is both
+        the video ``video/{id}.webm`` and the fallback key ``{id}.webm``: each object goes
+        to the first mount on that storage that maps a key onto it (content, channel images,
+        videos; a ``.jpg`` is never a video), else to the fallback if the fallback is where
+        its own key routes, so nothing is listed twice and every listed key routes back to
+        the object.
+        """
+        if storage is self.content and native_key.startswith(CONTENT_PREFIXES):
+            return native_key
+        if storage is self.channel_images:
             for image, suffix in CHANNEL_IMAGES.items():
-                if native_key.endswith(suffix) and "/" not in native_key:
-                    return f"channels/{native_key[: -len(suffix)]}/{image}"
-            return None
-        return native_key
+                channel_id = native_key.removesuffix(suffix)
+                if native_key.endswith(suffix) and channel_id and "/" not in channel_id:
+                    return f"channels/{channel_id}/{image}"
+        if storage is self.videos and native_key and "/" not in native_key:
+            return f"video/{native_key}"
+        if storage is self.fallback and self.route(native_key) == (storage, native_key):
+            return native_key
+        return None
+
+    def _listings(self, prefix: str) -> list[tuple[Storage, list[str]]]:
+        """Each storage ``prefix`` reaches, once, with the native prefixes to list it with
+        (none inside another, so no object is listed twice)."""
+        wanted: dict[int, tuple[Storage, set[str]]] = {}
+        for storage, native, _ in self._mounts(prefix):
+            wanted.setdefault(id(storage), (storage, set()))[1].add(native)
+        wanted.setdefault(id(self.fallback), (self.fallback, set()))[1].add(prefix)
+        listings = []
+        for storage, natives in wanted.values():
+            kept: list[str] = []
+            for native in sorted(natives):  # a prefix sorts before every longer one
+                if not any(native.startswith(k) for k in kept):
+                    kept.append(native)
+            listings.append((storage, kept))
+        return listings
 
     # ---- Storage protocol -----------------------------------------------------------------
 
@@ -124,22 +160,36 @@ class LegacyLayoutStorage:
         storage.delete(native)
 
     def delete_prefix(self, prefix: str) -> int:
+        validate_prefix(prefix)
+        if not prefix:
+            raise InvalidKey("refusing to delete with an empty prefix (the whole archive)")
         keys = [info.key for info in self.list(prefix)]
         for key in keys:
             self.delete(key)
         return len(keys)
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        for storage, native_prefix, mapped in self._mounts(prefix):
-            for info in storage.list(native_prefix):
-                key = self.unmap(mapped, info.key)
-                if key is not None and key.startswith(prefix):
-                    yield replace(info, key=key)
-        if any(self.fallback is s for s in self._all()[:3]):
-            return  # shared with a mount: its objects were listed (and mapped) above
-        for info in self.fallback.list(prefix):
-            if self.route(info.key) == (self.fallback, info.key):
-                yield info
+        """Objects whose Patchwork key starts with ``prefix``, each once (see :meth:`claim`).
+
+        The fallback (where uploads are staged) is listed too when it is one storage with a
+        mount, the default.
+        """
+        validate_prefix(prefix)
+        for storage, natives in self._listings(prefix):
+            for native in natives:
+                for info in storage.list(native):
+                    key = self.claim(storage, info.key)
+                    if key is not None and key.startswith(prefix):
+                        yield info if key == info.key else replace(info, key=key)
+
+    def remove_temp_files(self, prefix: str, older_than_seconds: float) -> int:
+        """Temp files of dead writes under ``prefix``, on each storage it reaches."""
+        removed = 0
+        for storage, natives in self._listings(prefix):
+            if isinstance(storage, SweepsTempFiles):
+                for native in natives:
+                    removed += storage.remove_temp_files(native, older_than_seconds)
+        return removed
 
     def direct_url(self, key: str, *, expires_seconds: int = 3600) -> str | None:
         storage, native = self.route(key)

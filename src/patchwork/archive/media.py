@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from patchwork.archive import file_kinds, layout
+from patchwork.archive import captions_srv3, file_kinds, layout
 from patchwork.db import Database
 from patchwork.db.models import Caption, Channel, StoredFile, Video
 from patchwork.storage import guess_content_type
@@ -116,6 +116,22 @@ def list_captions(db: Database, video_id: str) -> list[CaptionTrack] | None:
         return [CaptionTrack(r.language, r.format, r.storage_key) for r in rows]
 
 
+def _caption_tracks(
+    db: Database, video_id: str, language: str, fmt: str | None = None
+) -> list[tuple[str, str, int | None]]:
+    """(format, storage key, size) of the language's tracks, ``fmt`` only if given."""
+    with db.reading() as session:
+        query = select(Caption).where(Caption.video_id == video_id, Caption.language == language)
+        if fmt is not None:
+            query = query.where(Caption.format == fmt)
+        # The collation may fold case (format is no IdString); languages and formats are exact.
+        return [
+            (r.format, r.storage_key, r.size_bytes)
+            for r in session.scalars(query)
+            if r.language == language and (fmt is None or r.format == fmt)
+        ]
+
+
 def caption_object(
     db: Database, video_id: str, language: str, fmt: str | None = None
 ) -> MediaObject | None:
@@ -124,18 +140,67 @@ def caption_object(
         return None
     if fmt is not None and not plausible_id(fmt):
         return None
-    with db.reading() as session:
-        query = select(Caption).where(Caption.video_id == video_id, Caption.language == language)
-        if fmt is not None:
-            query = query.where(Caption.format == fmt)
-        # The collation may fold case (format is no IdString); languages and formats are exact.
-        tracks = [
-            (r.format, r.storage_key, r.size_bytes)
-            for r in session.scalars(query)
-            if r.language == language and (fmt is None or r.format == fmt)
-        ]
+    tracks = _caption_tracks(db, video_id, language, fmt)
     if not tracks:
         return None
     rank = {f: i for i, f in enumerate(CAPTION_FORMAT_PREFERENCE)}
     _, key, size = min(tracks, key=lambda t: (rank.get(t[0], len(rank)), t[0]))
     return served_object("captions", key, None, size)
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionSource:
+    """Where a caption in a wanted format comes from: a stored track, converted or not."""
+
+    track: MediaObject
+    #: The stored track's format; differs from the wanted one when it is to be converted.
+    format: str
+
+    def needs_conversion(self, wanted: str) -> bool:
+        return self.format != wanted
+
+
+def caption_source(db: Database, video_id: str, language: str, wanted: str) -> CaptionSource | None:
+    """The track to answer ``<id>.<lang>.<wanted>`` with: one stored in ``wanted`` if there
+    is one, else the most faithful one :mod:`captions_srv3` can convert from."""
+    if not plausible_id(video_id) or not plausible_id(language):
+        return None
+    stored = {fmt: (key, size) for fmt, key, size in _caption_tracks(db, video_id, language)}
+    for fmt in (wanted, *(f for f in captions_srv3.READABLE if f != wanted)):
+        if fmt in stored:
+            key, size = stored[fmt]
+            return CaptionSource(served_object("captions", key, None, size), fmt)
+    return None
+
+
+def caption_language(video_id: str, name: str) -> str | None:
+    """The language in a frontend caption name ``<video_id>.<lang>`` (``None`` if another
+    video's). Split against the id from the path, so an id holding dots still parses."""
+    prefix = f"{video_id}."
+    language = name[len(prefix) :] if name.startswith(prefix) else ""
+    return language or None
+
+
+def named_file_object(db: Database, kind: str, video_id: str, ext: str) -> MediaObject | None:
+    """The ``kind`` file of the video the frontend calls ``<video_id>.<ext>``.
+
+    The URL's extension is only a name: the stored file is served whatever its container.
+    An id may itself contain a dot (yt-dlp's generic extractor names videos after their
+    file), so the whole name is tried as an id first, exactly as ``/media/<kind>/<id>``
+    would, and only then without the extension. One query asks for both.
+    """
+    exact = f"{video_id}.{ext}"
+    names = [n for n in (exact, video_id) if plausible_id(n)]
+    if kind not in FILE_KINDS or not names:
+        return None
+    with db.reading() as session:
+        rows = {
+            row.video_id: (row.storage_key, row.content_type, row.size_bytes)
+            for row in session.scalars(
+                select(StoredFile).where(StoredFile.video_id.in_(names), StoredFile.kind == kind)
+            )
+        }
+    for name in names:
+        if name in rows:
+            return served_object(kind, *rows[name])
+    return None

@@ -1,15 +1,19 @@
-"""The ``.info.json`` kept in storage for each video, read back for the API."""
+"""The ``.info.json`` kept in storage for each video, and the captions the API offers."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from patchwork.archive.captions_vtt import CONVERTIBLE
+from patchwork.archive.media import list_captions
 from patchwork.archive.videos import video_file
 from patchwork.db import Database
 from patchwork.storage import Storage, StorageError
 
 MAX_METADATA_BYTES = 64 * 1024 * 1024
+#: What the caption routes make of any convertible track; the frontend asks for srv3.
+SERVED_CAPTION_FORMATS = ("srv3", "vtt")
 
 
 def stored_info(db: Database, storage: Storage, video_id: str) -> dict[str, Any] | None:
@@ -26,3 +30,20 @@ def stored_info(db: Database, storage: Storage, video_id: str) -> dict[str, Any]
     except (ValueError, UnicodeDecodeError):
         return None
     return info if isinstance(info, dict) else None
+
+
+def caption_offers(db: Database, video_id: str) -> dict[str, list[str]]:
+    """Per language the video has captions in, the formats Patchwork serves it as.
+
+    srv3 and vtt first (converted on the fly from whichever track is stored), then any
+    other stored format. A language held only in formats that cannot be converted is left
+    out: the frontend would ask it for srv3 and get a 404.
+    """
+    stored: dict[str, set[str]] = {}
+    for track in list_captions(db, video_id) or []:
+        stored.setdefault(track.language, set()).add(track.format)
+    return {
+        language: [*SERVED_CAPTION_FORMATS, *sorted(formats - set(SERVED_CAPTION_FORMATS))]
+        for language, formats in sorted(stored.items())
+        if formats & set(CONVERTIBLE)
+    }

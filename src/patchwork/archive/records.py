@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from patchwork.db.models import Channel, Video
+from patchwork.db.search_index import channel_romaji
 
 T = TypeVar("T")
 
@@ -40,7 +41,8 @@ class VideoSummary:
 class ChannelSummary:
     channel_id: str
     name: str
-    romanized_name: str | None
+    #: Never empty: every channel has a romanized name, its name itself when it needs none.
+    romanized_name: str
     description: str | None
 
     @classmethod
@@ -48,9 +50,25 @@ class ChannelSummary:
         return cls(
             channel_id=channel.channel_id,
             name=channel.name,
-            romanized_name=channel.romanized_name,
+            romanized_name=romanized_name_of(channel.name, channel.romanized_name),
             description=channel.description,
         )
+
+    @property
+    def distinct_romanization(self) -> str | None:
+        """The romanized name when it says something the name does not (worth showing)."""
+        return self.romanized_name if self.romanized_name != self.name else None
+
+
+def romanized_name_of(name: str, stored: str | None = None) -> str:
+    """A channel's romanized name: the stored one, else romaji made now, else the name.
+
+    New channels get theirs when written; this covers rows written before (imports of the
+    original kept NULL where its worker wrote none).
+    """
+    if stored:
+        return stored
+    return (channel_romaji(name) or name) if name else ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +115,10 @@ class WorkerStatus:
     online: bool
     current_job_id: int | None
     progress_percent: float | None
+    client: str | None = None  # X-Patchwork-Worker of its last claim
+    # False once it claimed without that header (the original worker): it gets no jobs.
+    compatible: bool = True
+    incompatible_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from patchwork.archive.records import WorkerStatus
+from patchwork.archive.worker_clients import INCOMPATIBLE, REASON
 from patchwork.db import Database
 from patchwork.db.models import Worker
 from patchwork.db.types import utcnow
@@ -30,6 +31,9 @@ def worker_statuses(
                 online=w.last_seen_at >= cutoff,
                 current_job_id=w.current_job_id,
                 progress_percent=w.progress_percent,
+                client=w.client if w.client != INCOMPATIBLE else None,
+                compatible=w.client != INCOMPATIBLE,
+                incompatible_reason=REASON if w.client == INCOMPATIBLE else None,
             )
             for w in rows
         ]

@@ -1,4 +1,7 @@
-"""``patchwork legacy import``: adopt an original Patchwork deployment's MySQL database."""
+"""``patchwork legacy import``: adopt an original Patchwork deployment's database.
+
+The original's MySQL database, or its successor's PostgreSQL one (docs/legacy.md).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,16 @@ from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from patchwork.cli.context import database_or_exit, settings_or_exit
 from patchwork.legacy.run import import_legacy
 from patchwork.legacy.source import LegacySource, SourceError, redacted, source_url
 from patchwork.legacy.writer import Progress
+
+#: The drivers' ports when a URL names none.
+DEFAULT_PORTS = {"mysql": 3306, "mariadb": 3306, "postgresql": 5432}
 
 
 @click.group()
@@ -26,9 +33,18 @@ def legacy() -> None:
 @click.option(
     "--from",
     "from_url",
-    metavar="URL",
-    help="The original's database, e.g. mysql+pymysql://user:pw@host/patchwork_archive. "
-    "Default: the original's DB_HOST, DB_DATABASE, DB_USERNAME, DB_PASSWORD.",
+    metavar="URL|mysql|postgresql",
+    help="The original's database, e.g. mysql+pymysql://user:pw@host/patchwork_archive, "
+    "or its successor's, e.g. postgresql+psycopg://user:pw@host:6543/postgres. "
+    "'mysql' or 'postgresql' alone: that backend at DB_HOST, DB_PORT, DB_DATABASE, "
+    "DB_USERNAME, DB_PASSWORD (PostgreSQL's default port: 6543, as the successor's). "
+    "Default: mysql.",
+)
+@click.option(
+    "--schema",
+    metavar="NAME",
+    help="PostgreSQL schema holding the tables. Default: patchwork_archive (the "
+    "successor's), else public.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @click.option(
@@ -45,7 +61,11 @@ def legacy() -> None:
     help="Rows per read and per target transaction.",
 )
 def import_command(
-    from_url: str | None, dry_run: bool, source_timezone: str | None, batch_size: int
+    from_url: str | None,
+    schema: str | None,
+    dry_run: bool,
+    source_timezone: str | None,
+    batch_size: int,
 ) -> None:
     """Copy the original's songs, channels, files, views, kv, queue, log, tokens and workers.
 
@@ -55,9 +75,14 @@ def import_command(
     """
     tz = _timezone(source_timezone)
     settings = settings_or_exit()
+    try:
+        url = source_url(from_url)
+        _not_the_target(url, settings.database_url)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from None
     db = database_or_exit(settings)
     try:
-        source = LegacySource(source_url(from_url), page_size=batch_size)
+        source = LegacySource(url, page_size=batch_size, schema=schema)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
@@ -77,6 +102,22 @@ def import_command(
     click.echo(report.render())
     if report.errors:
         sys.exit(1)
+
+
+def _not_the_target(source: str, target: str) -> None:
+    # Without PATCHWORK_DATABASE_URL, Patchwork's own database also comes from DB_*: the
+    # import would then read and write one database.
+    if _server_and_database(source) == _server_and_database(target):
+        raise SourceError(
+            f"the source {redacted(source)} is Patchwork's own database: set "
+            "PATCHWORK_DATABASE_URL to the new, empty database"
+        )
+
+
+def _server_and_database(raw: str) -> tuple[str, str | None, int | None, str | None]:
+    url = make_url(raw)
+    backend = url.get_backend_name()
+    return backend, url.host, url.port or DEFAULT_PORTS.get(backend), url.database
 
 
 @contextmanager

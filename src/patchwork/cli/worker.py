@@ -42,7 +42,7 @@ def worker(config_path: str | None, verbose: bool, **options: Any) -> None:
         from patchwork.worker.runner import Runner
     except ImportError as exc:  # yt-dlp or requests missing
         raise click.ClickException(
-            f"the worker needs its extra: pip install 'patchwork[worker]' ({exc})"
+            f"the worker needs its extra: pip install -e '.[worker]' in a checkout ({exc})"
         ) from None
 
     if options.get("workdir"):

@@ -273,6 +273,9 @@ class Worker(Base):
     current_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     progress_percent: Mapped[float | None] = mapped_column(Float)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # Who last claimed as this worker: X-Patchwork-Worker's value, or a marker for a claim
+    # without it (patchwork.archive.worker_clients); NULL until the first claim.
+    client: Mapped[str | None] = mapped_column(String(64))
 
 
 class KeyValue(Base):

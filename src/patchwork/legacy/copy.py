@@ -1,44 +1,28 @@
-"""Copiers of the catalogue tables: songs + romanized → videos, channels, files, views, kv.
+"""Copiers of the catalogue tables: songs + romanized → videos, channels.
 
 Each copier reads its source table page by page and writes each page in one batch: rows
 that exist already are compared and only rewritten when something differs, so a second run
 writes nothing. Rows the target cannot hold are skipped with a reason in the report.
+files, views and kv are in :mod:`patchwork.legacy.copy_extras`.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, Table, distinct, func, insert, null, select
 from sqlalchemy.orm import Session
 
-from patchwork.archive.file_kinds import is_allowed
 from patchwork.archive.ingest import parse_compact_date
 from patchwork.archive.romanize import romanize
-from patchwork.archive.video_files import KnownVideo, record_known_videos
-from patchwork.db.models import (
-    Channel,
-    ChannelTerm,
-    KeyValue,
-    Video,
-    VideoTerm,
-    ViewCount,
-)
+from patchwork.db.models import Channel, ChannelTerm, Video, VideoTerm
 from patchwork.db.search_index import channel_search_fields, video_rank, video_search_fields
 from patchwork.db.types import utcnow
+from patchwork.legacy.dialect import as_text
 from patchwork.legacy.report import ImportReport
 from patchwork.legacy.source import LegacySource
 from patchwork.legacy.writer import Progress, Writer
 
-BYTES_PER_MIB = 1024 * 1024
-# No single archived video is a pebibyte: a size_mb beyond this (or negative, NaN, infinite)
-# is damage in the source row, not a size. BIGINT would hold it, the catalogue's sums would not.
-MAX_PLAUSIBLE_BYTES = 1 << 50
-ROMANIZED = (
-    "(SELECT r.romanized_title FROM romanized r WHERE r.video_id = s.video_id"
-    " AND BINARY r.video_id = BINARY s.video_id ORDER BY r.id DESC LIMIT 1)"
-)
 VIDEO_FIELDS = (
     "title",
     "romanized_title",
@@ -66,22 +50,41 @@ def _merged_ids(source: LegacySource) -> dict[str, int]:
 
     Grouped byte for byte: YouTube ids differ by case, the original's collation did not.
     """
-    rows = source.rows(
-        "SELECT CAST(video_id AS BINARY), MAX(id) FROM songs"
-        " GROUP BY CAST(video_id AS BINARY) HAVING COUNT(*) > 1"
+    songs = source.table("songs")
+    key = source.exact(songs.c.video_id)
+    rows = source.rows(select(key, func.max(songs.c.id)).group_by(key).having(func.count() > 1))
+    return {as_text(vid).strip(): int(top) for vid, top in rows}
+
+
+def _newest_romanized(source: LegacySource, songs: Table) -> ColumnElement[Any]:
+    """The romanized title of a ``songs`` row: its video's newest ``romanized`` row."""
+    if not source.has("romanized"):
+        return null()
+    r = source.table("romanized").alias("r")
+    return (
+        select(r.c.romanized_title)
+        .where(source.exactly_equal(r.c.video_id, songs.c.video_id))
+        .order_by(r.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    return {bytes(vid).decode("utf-8", "replace").strip(): int(top) for vid, top in rows}
 
 
 def copy_songs(source: LegacySource, writer: Writer, report: ImportReport, tick: Progress) -> None:
     rep = report.table("songs")
     winners = _merged_ids(source)
-    romanized = ROMANIZED if source.has("romanized") else "NULL"
-    sql = (
-        "SELECT s.id, s.video_id, s.title, s.channel_name, s.channel_id, s.upload_date,"
-        f" s.description, {romanized} FROM songs s WHERE {{where}}"
+    s = source.table("songs")
+    query = select(
+        s.c.id,
+        s.c.video_id,
+        s.c.title,
+        s.c.channel_name,
+        s.c.channel_id,
+        s.c.upload_date,
+        s.c.description,
+        _newest_romanized(source, s),
     )
-    for page in source.pages(sql, "s.id"):
+    for page in source.pages(query, s.c.id):
         rep.read += len(page)
         wanted: dict[str, dict[str, Any]] = {}
         for legacy_id, vid, title, channel_name, channel_id, upload, desc, roman in page:
@@ -121,9 +124,9 @@ def copy_songs(source: LegacySource, writer: Writer, report: ImportReport, tick:
                     rep.written += 1
         tick(len(page))
     if source.has("romanized"):
-        extra = source.count("romanized") - int(
-            source.scalar("SELECT COUNT(DISTINCT CAST(video_id AS BINARY)) FROM romanized") or 0
-        )
+        romanized = source.table("romanized")
+        videos = select(func.count(distinct(source.exact(romanized.c.video_id))))
+        extra = source.count("romanized") - int(source.scalar(videos) or 0)
         if extra:
             report.table("romanized").merged += extra
             report.table("romanized").note("several rows for one video: the newest is kept")
@@ -183,8 +186,9 @@ def copy_channels(
     source: LegacySource, writer: Writer, report: ImportReport, tick: Progress
 ) -> None:
     rep = report.table("channels")
-    sql = "SELECT channel_id, channel_name, romanized_name, description FROM channels WHERE {where}"
-    for page in source.pages(sql, "channel_id"):
+    c = source.table("channels")
+    query = select(c.c.channel_id, c.c.channel_name, c.c.romanized_name, c.c.description)
+    for page in source.pages(query, c.c.channel_id):
         rep.read += len(page)
         wanted = {
             cid.strip(): {
@@ -272,93 +276,3 @@ def _channels_only_in_songs(writer: Writer, report: ImportReport) -> None:
         if len(missing) < 500:
             return
         last = missing[-1]
-
-
-def copy_files(source: LegacySource, writer: Writer, report: ImportReport, tick: Progress) -> None:
-    rep = report.table("files")
-    for page in source.pages(
-        "SELECT video_id, size_mb, extension FROM files WHERE {where}", "video_id"
-    ):
-        rep.read += len(page)
-        with writer.batch() as session:
-            ids = [vid for vid, _, _ in page]
-            known = set(session.scalars(select(Video.video_id).where(Video.video_id.in_(ids))))
-            files: list[KnownVideo] = []
-            for vid, size_mb, extension in page:
-                ext = (extension or "").strip().lstrip(".").lower()
-                if vid not in known:
-                    rep.skip("video not in songs (deleted in the original)", vid)
-                    continue
-                if not ext:
-                    rep.skip("no file: the original worker deleted it as too big (size 0)", vid)
-                    continue
-                if not is_allowed("video", ext):
-                    # The extension becomes part of a storage key and of the served type.
-                    rep.skip(f"extension {ext[:20]!r} is not a video container", vid, error=True)
-                    continue
-                size = _plausible_size(size_mb)
-                if size is None:
-                    rep.note("size_mb not plausible: copied as size unknown (storage scan)", vid)
-                    size = 0
-                files.append(KnownVideo(vid, ext, size))
-            rep.written += record_known_videos(session, files)
-        tick(len(page))
-
-
-def _plausible_size(size_mb: object) -> int | None:
-    """Bytes for the original's ``size_mb``; None when the row holds no believable size."""
-    try:
-        mib = float(size_mb or 0)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    if not math.isfinite(mib) or mib < 0 or mib * BYTES_PER_MIB > MAX_PLAUSIBLE_BYTES:
-        return None
-    return round(mib * BYTES_PER_MIB)
-
-
-def copy_views(source: LegacySource, writer: Writer, report: ImportReport, tick: Progress) -> None:
-    rep = report.table("views")
-    for page in source.pages("SELECT video_id, view_count FROM views WHERE {where}", "video_id"):
-        rep.read += len(page)
-        with writer.batch() as session:
-            ids = [vid for vid, _ in page]
-            known = set(session.scalars(select(Video.video_id).where(Video.video_id.in_(ids))))
-            counts = {
-                v.video_id: v
-                for v in session.scalars(select(ViewCount).where(ViewCount.video_id.in_(ids)))
-            }
-            for vid, count in page:
-                if vid not in known:
-                    rep.skip("video not in songs", vid)
-                    continue
-                row = counts.get(vid)
-                if row is None:
-                    session.add(ViewCount(video_id=vid, count=max(0, int(count or 0))))
-                    rep.written += 1
-                elif row.count < int(count or 0):
-                    # Views counted by Patchwork since the switch-over are never taken back.
-                    row.count = int(count or 0)
-                    rep.written += 1
-        tick(len(page))
-
-
-def copy_kv(source: LegacySource, writer: Writer, report: ImportReport, tick: Progress) -> None:
-    rep = report.table("kv")
-    for page in source.pages("SELECT DATA, REFERENCE FROM kv WHERE {where}", "DATA"):
-        rep.read += len(page)
-        with writer.batch() as session:
-            rows = {
-                r.key: r
-                for r in session.scalars(
-                    select(KeyValue).where(KeyValue.key.in_([k for k, _ in page]))
-                )
-            }
-            for key, value in page:
-                row = rows.get(key)
-                if row is None:
-                    session.add(KeyValue(key=key, value=value))
-                    rep.written += 1
-                elif row.value != value:
-                    row.value = value
-                    rep.written += 1
-        tick(len(page))

@@ -39,7 +39,8 @@ def copy_tokens(
         if not source.has(table):
             continue
         rep = report.table(table)
-        for page in source.pages(f"SELECT id, token FROM {table} WHERE {{where}}", "id"):
+        auth = source.table(table)
+        for page in source.pages(select(auth.c.id, auth.c.token), auth.c.id):
             rep.read += len(page)
             with writer.batch() as session:
                 for legacy_id, secret in page:
@@ -77,7 +78,8 @@ def _upsert_token(session: Session, rep: TableReport, name: str, role: str, dige
 
 def copy_queue(source: LegacySource, writer: Writer, report: ImportReport, tick: Progress) -> None:
     rep = report.table("archive_queue")
-    for page in source.pages("SELECT id, url, mode FROM archive_queue WHERE {where}", "id"):
+    q = source.table("archive_queue")
+    for page in source.pages(select(q.c.id, q.c.url, q.c.mode), q.c.id):
         rep.read += len(page)
         wanted: list[tuple[int, Target, int]] = []
         for legacy_id, url, mode in page:
@@ -141,8 +143,9 @@ def copy_log(
     tz: tzinfo,
 ) -> None:
     rep = report.table("archive_log")
-    sql = "SELECT id, url, user, status, timestamp FROM archive_log WHERE {where}"
-    for page in source.pages(sql, "id"):
+    log = source.table("archive_log")
+    query = select(log.c.id, log.c.url, log.c.user, log.c.status, log.c.timestamp)
+    for page in source.pages(query, log.c.id):
         rep.read += len(page)
         with writer.batch() as session:
             for legacy_id, url, user, status, stamp in page:
@@ -256,8 +259,9 @@ def copy_workers(
     tz: tzinfo,
 ) -> None:
     rep = report.table("worker_status")
-    sql = "SELECT id, name, token, status, timestamp FROM worker_status WHERE {where}"
-    for page in source.pages(sql, "id"):
+    w = source.table("worker_status")
+    query = select(w.c.id, w.c.name, w.c.token, w.c.status, w.c.timestamp)
+    for page in source.pages(query, w.c.id):
         rep.read += len(page)
         with writer.batch() as session:
             for legacy_id, name, secret, status, stamp in page:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from patchwork.db import Database
 from patchwork.db.models import Video
 from patchwork.db.search_index import reindex
-from patchwork.legacy import copy, copy_queue
+from patchwork.legacy import copy, copy_extras, copy_queue
 from patchwork.legacy.report import ImportReport
 from patchwork.legacy.source import TABLES, LegacySource
 from patchwork.legacy.writer import Progress, Writer
@@ -51,9 +51,9 @@ def import_legacy(
         steps: list[tuple[str, str, Callable[[Progress], None]]] = [
             ("songs", "videos", lambda t: copy.copy_songs(source, writer, report, t)),
             ("channels", "channels", lambda t: copy.copy_channels(source, writer, report, t)),
-            ("files", "files", lambda t: copy.copy_files(source, writer, report, t)),
-            ("views", "views", lambda t: copy.copy_views(source, writer, report, t)),
-            ("kv", "kv", lambda t: copy.copy_kv(source, writer, report, t)),
+            ("files", "files", lambda t: copy_extras.copy_files(source, writer, report, t)),
+            ("views", "views", lambda t: copy_extras.copy_views(source, writer, report, t)),
+            ("kv", "kv", lambda t: copy_extras.copy_kv(source, writer, report, t)),
             ("archive_queue", "jobs", lambda t: copy_queue.copy_queue(source, writer, report, t)),
             (
                 "archive_log",

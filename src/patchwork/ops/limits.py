@@ -2,8 +2,12 @@
 
 Built on ``limits`` (the library under Flask-Limiter) with a moving window, counted in Redis
 when ``PATCHWORK_REDIS_URL`` (or ``PATCHWORK_RATE_LIMIT_STORAGE``) is set, so every server
-process and machine shares one budget, and in process memory otherwise. Requests are counted
+process and machine shares one budget, and in process memory otherwise: then each process
+counts alone, and the defaults are sized for that (docs/decisions/0110). Requests are counted
 per client address, never per presented token: a made-up token must not buy a fresh budget.
+The address is ``REMOTE_ADDR``, which ``PATCHWORK_TRUSTED_PROXIES`` (werkzeug's ProxyFix,
+wrapped in ``create_app``) replaces with the client behind that many proxies; without it an
+``X-Forwarded-For`` header is ignored, so forging one buys nothing.
 
 Workers' job endpoints (claim, heartbeat, progress, uploads, complete, fail) are exempt from the
 read, search and write limits; they have their own optional limit
@@ -51,6 +55,9 @@ WORKER_ROUTES = frozenset(
         "/api/worker/jobs/<int:job_id>/fail",
     }
 )
+#: Lookups sent as POST (Patchwork-Radio posts a form per song, from every listener's
+#: browser): they spend the read budget, not the queue's small write budget.
+READ_POSTS = frozenset({"/api/exact_match"})
 FAILURE_LOG_INTERVAL = 30.0
 AUTH_FAILURES = "auth-failure"
 
@@ -83,7 +90,9 @@ class RateLimits:
             return "worker"
         if rule in SEARCH_ROUTES:
             return "search"
-        return "write" if request.method in WRITE_METHODS else "read"
+        if request.method in WRITE_METHODS and rule not in READ_POSTS:
+            return "write"
+        return "read"
 
     def check(self) -> Response | None:
         category = self.category()

@@ -6,11 +6,23 @@ changed bound changes the document too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from patchwork.api.catalog import MAX_MATCH_TEXT
 from patchwork.api.params import MAX_DISCOVER_COUNT, MAX_PAGE
+from patchwork.archive.captions_srv3 import TARGETS as CAPTION_TARGETS
+from patchwork.archive.file_kinds import THUMBNAIL_EXTENSIONS, VIDEO_EXTENSIONS
 from patchwork.archive.search import MAX_QUERY_LENGTH, SORTS
-from patchwork.ops.openapi_parts import errors, header, json_answer, operation, path, query
+from patchwork.ops.openapi_parts import (
+    errors,
+    form_or_json,
+    header,
+    json_answer,
+    operation,
+    path,
+    query,
+)
 from patchwork.ops.openapi_schemas import ref
 
 PAGE = query(
@@ -36,6 +48,10 @@ DATE = {"type": "string", "format": "date"}
 
 def _get(summary: str, tag: str, answer: dict[str, Any], *codes: int, **kw: Any) -> dict[str, Any]:
     return {"get": operation(summary, tag, {"200": answer, **errors(*codes)}, **kw)}
+
+
+MATCH_TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_MATCH_TEXT}
+REQUIRED = ["title", "channel_name"]
 
 
 def catalog_paths() -> dict[str, Any]:
@@ -68,14 +84,35 @@ def catalog_paths() -> dict[str, Any]:
         "/api/daily_featured_videos": _get("Today's two featured videos", "catalog", videos),
         "/api/recently_archived": _get("The six newest archived videos", "catalog", videos),
         "/api/popular": _get("The six most viewed videos", "catalog", videos),
-        "/api/channel/{channel_id}": _get(
-            "A channel's videos, newest first",
-            "catalog",
-            json_answer("One page.", ref("VideoPage")),
-            400,
-            404,
-            parameters=[CHANNEL_ID, PAGE],
-        ),
+        "/api/channel/{channel_id}": {
+            "get": operation(
+                "A channel's videos, newest first",
+                "catalog",
+                {
+                    "200": json_answer("One page.", ref("VideoPage")),
+                    **errors(400, 404),
+                    "404": json_answer(
+                        "Unknown channel: the error plus the empty page's fields, pages 0 and "
+                        "results [] (the reference frontend reads results whatever the status).",
+                        ref("Error"),
+                    ),
+                },
+                parameters=[CHANNEL_ID, PAGE],
+            )
+        },
+        "/api/exact_match": {
+            "post": operation(
+                "The video with exactly this title and channel name (Patchwork-Radio)",
+                "catalog",
+                {
+                    "200": json_answer("Found.", ref("ExactMatch")),
+                    **errors(400, 404, 413),
+                },
+                body=form_or_json({"title": MATCH_TEXT, "channel_name": MATCH_TEXT}, REQUIRED),
+                description="Code point equality on both (no case or accent folding); the "
+                "earliest archived when several match. 404 `No exact match found`.",
+            )
+        },
         "/api/channel_name": _get(
             "A channel's name, description and former names",
             "catalog",
@@ -195,6 +232,10 @@ def _media(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
     return {"get": get, "head": head}
 
 
+def _enum(values: Iterable[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": sorted(values)}
+
+
 def media_paths() -> dict[str, Any]:
     captions = operation(
         "A video's caption tracks",
@@ -221,6 +262,28 @@ def media_paths() -> dict[str, Any]:
                 path("lang", "Language code."),
                 query("format", {"type": "string", "maxLength": 16}, "vtt, srv3, srt…"),
             ],
+        ),
+        # The shapes the original frontend (Patchwork-Browser) builds; docs/media.md.
+        "/media/video/{video_id}.{ext}": _media(
+            "The video file; the stored one whatever its container (true Content-Type)",
+            [VIDEO_ID, path("ext", "Any video extension.", _enum(VIDEO_EXTENSIONS))],
+        ),
+        "/media/thumbnail/{video_id}.{ext}": _media(
+            "The thumbnail, whatever its stored type",
+            [VIDEO_ID, path("ext", "jpg, webp, png…", _enum(THUMBNAIL_EXTENSIONS))],
+        ),
+        "/media/captions/{video_id}/{file_id}.{lang}.{fmt}": _media(
+            "A caption track as srv3 or vtt: the stored one, else converted (200, no ranges)",
+            [
+                VIDEO_ID,
+                path("file_id", "The video id again, as the original bucket named captions."),
+                path("lang", "Language code."),
+                path("fmt", "The format wanted.", _enum(CAPTION_TARGETS)),
+            ],
+        ),
+        "/media/channel/{channel_id}_{image}.jpg": _media(
+            "A channel's avatar (pfp) or banner",
+            [CHANNEL_ID, path("image", "Which image.", _enum(("pfp", "banner")))],
         ),
     }
 

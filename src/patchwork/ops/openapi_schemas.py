@@ -101,20 +101,41 @@ SCHEMAS: dict[str, Schema] = {
                         "channel_id": STR,
                         "channel_name": STR,
                         "description": {
-                            "type": ["string", "null"],
-                            "description": "the romanized name (the original's quirk, kept)",
+                            "type": "string",
+                            "description": "the romanized name (the original's quirk, kept); "
+                            "the name itself when it needs no romaji",
                         },
-                        "romanized_name": OPT_STR,
-                        "channel_description": OPT_STR,
+                        "romanized_name": {
+                            "type": ["string", "null"],
+                            "description": "the romanized name; null when it equals the name",
+                        },
+                        "channel_description": {
+                            "type": "string",
+                            "description": "the channel's own description, empty when none",
+                        },
                     }
                 )
             ),
         }
     ),
-    "DiscoverChannel": obj({"channel_id": STR, "channel_name": STR, "romanized": OPT_STR}),
-    "ChannelName": obj(
-        {"aliases": array(STR), "channel_name": STR, "description": OPT_STR},
+    "DiscoverChannel": obj(
+        {
+            "channel_id": STR,
+            "channel_name": STR,
+            "romanized": {
+                "type": "string",
+                "description": "the romanized name; the name itself when it needs no romaji",
+            },
+        }
     ),
+    "ChannelName": obj(
+        {
+            "aliases": array(STR),
+            "channel_name": STR,
+            "description": {"type": "string", "description": "empty when the channel has none"},
+        },
+    ),
+    "ExactMatch": obj({"video_id": STR}),
     "WorkerStatuses": obj(
         {
             "workers": array(
@@ -127,6 +148,16 @@ SCHEMAS: dict[str, Schema] = {
                         "online": BOOL,
                         "current_job_id": OPT_INT,
                         "progress": OPT_NUM,
+                        "client": {
+                            "type": ["string", "null"],
+                            "description": "X-Patchwork-Worker of its last claim",
+                        },
+                        "compatible": {
+                            "type": "boolean",
+                            "description": "false once it claimed without X-Patchwork-Worker "
+                            "(the original worker): it is given no jobs",
+                        },
+                        "incompatible_reason": OPT_STR,
                     }
                 )
             )
@@ -134,7 +165,10 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "StorageStatus": obj(
         {
-            "most_recent_archived_video_date": OPT_STR,
+            "most_recent_archived_video_date": {
+                "type": "string",
+                "description": "newest upload date, YYYY-MM-DD; empty when the archive is empty",
+            },
             "most_recent_archived_at": OPT_TIME,
             "number_of_channels": INT,
             "number_of_files": INT,
@@ -147,10 +181,30 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "VideoData": {
         **obj(
-            {"file_ext": OPT_STR, "file_size": OPT_NUM, "file_size_units": STR},
+            {
+                "_type": STR,
+                "channel": STR,
+                "channel_id": STR,
+                "description": STR,
+                "title": STR,
+                "upload_date": {
+                    "type": "string",
+                    "description": "YYYYMMDD from an info.json, YYYY-MM-DD without one, or empty",
+                },
+                "file_ext": {"type": "string", "description": "webm when none is recorded"},
+                "file_size": OPT_NUM,
+                "file_size_units": STR,
+                "subtitles": {
+                    "type": "object",
+                    "description": "yt-dlp's shape, {lang: [{ext, url}]}, for the captions "
+                    "Patchwork holds: srv3 and vtt of every language, plus a stored format",
+                    "additionalProperties": array(obj({"ext": STR, "url": STR})),
+                },
+            }
         ),
         "description": "yt-dlp's info.json verbatim plus the file fields, or, without one, "
-        "channel, channel_id, description, title, upload_date and video_id.",
+        "channel, channel_id, description, title, upload_date and video_id; the fields listed "
+        "are always there (filled from the database when the info.json lacks them).",
         "additionalProperties": True,
     },
     "CaptionList": array(obj({"language": STR, "format": STR, "url": STR})),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from patchwork.api.worker import MAX_LIST
+from patchwork.archive import worker_clients
 from patchwork.archive.heartbeats import MAX_NAME_LENGTH, MAX_STATUS_LENGTH
 from patchwork.archive.queue import MAX_ERROR_LENGTH, MAX_RETRY_AFTER
 from patchwork.ops.openapi_parts import (
@@ -106,11 +107,27 @@ def worker_paths() -> dict[str, Any]:
                 {
                     "200": json_answer("A job to do.", ref("NextJob")),
                     "204": {"description": "The queue is empty."},
-                    **errors(*AUTH_ERRORS),
+                    **errors(400, *AUTH_ERRORS),
+                    "403": json_answer(
+                        "A token of another role, or a client without X-Patchwork-Worker "
+                        "(the original worker): no job is handed out, the error names the fix.",
+                        ref("Error"),
+                    ),
                 },
                 parameters=[
                     query("worker", {"type": "string", "maxLength": 255}, "Worker name."),
                     header("X-Worker-Name", "Worker name (instead of ?worker=)."),
+                    header(
+                        worker_clients.HEADER,
+                        "The client's version, as Patchwork's worker sends it. Without it no "
+                        "job is handed out (403): the original worker cannot complete one.",
+                        {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": worker_clients.MAX_CLIENT_LENGTH,
+                            "pattern": "^[!-~]+$",
+                        },
+                    ),
                 ],
                 auth=True,
             )

@@ -3,8 +3,9 @@
 A WSGI layer around the Flask app sees every response, streamed media included, so it logs
 when the last byte has gone (duration and bytes are what the client got) and hands the same
 record to metrics. What is logged is chosen, never dumped: method, path without the query
-string (it may carry secrets), route template, status, duration, bytes, request id. Headers
-are never logged, so tokens cannot leak through this log.
+string (it may carry secrets), route template, status, duration, bytes, request id and client
+address (the one behind trusted proxies, ``PATCHWORK_TRUSTED_PROXIES``, as rate limits see it).
+Headers are never logged, so tokens cannot leak through this log.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Finished:
     duration: float
     bytes: int
     request_id: str
+    client: str = ""
 
 
 Observer = Callable[[Finished], None]
@@ -110,9 +112,10 @@ class RequestTracker:
             duration=duration,
             bytes=sent,
             request_id=str(environ.get(ENVIRON_KEY, "")),
+            client=_client(environ),
         )
         log.info(
-            "%s %s %s %d %.1fms %dB id=%s",
+            "%s %s %s %d %.1fms %dB id=%s client=%s",
             record.method,
             record.path,
             record.route,
@@ -120,6 +123,7 @@ class RequestTracker:
             record.duration * 1000,
             record.bytes,
             record.request_id,
+            record.client,
             extra={"fields": {**asdict(record), "duration_ms": round(duration * 1000, 3)}},
         )
         for observer in self.observers:
@@ -162,8 +166,17 @@ def _path(environ: dict[str, Any]) -> str:
     # PATH_INFO only: the query string is left out on purpose.
     path = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", ""))
     decoded = path.encode("latin-1", "replace").decode("utf-8", "replace")[:300]
+    return _escaped(decoded)
+
+
+def _client(environ: dict[str, Any]) -> str:
+    # Taken from X-Forwarded-For when proxies are trusted: a header, so cut and escaped too.
+    return _escaped(str(environ.get("REMOTE_ADDR") or "-")[:64])
+
+
+def _escaped(text: str) -> str:
     # A %0A in a path must not start a second, forged log line (nor ANSI escapes colour one).
-    return CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", decoded)
+    return CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _route(environ: dict[str, Any]) -> str:

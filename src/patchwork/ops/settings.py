@@ -15,8 +15,12 @@ from patchwork.config import ConfigError
 from patchwork.state import app_state
 
 LOG_FORMATS = ("text", "json")
+# Sized for one fast person on the reference frontend, counted in one server process (without
+# Redis each process counts alone; docs/decisions/0110): a page view costs at most 5 reads and
+# 2 searches (a results page fires search/results and search/channel), so a page a second for
+# a minute is 300 reads or 120 searches. The rest is room for a second tab or a shared address.
 DEFAULT_READ_LIMIT = "1200/minute"
-DEFAULT_SEARCH_LIMIT = "60/minute"
+DEFAULT_SEARCH_LIMIT = "180/minute"
 DEFAULT_WRITE_LIMIT = "120/minute"
 # Failed authentications (no token, unknown or revoked token) per client address. The reference
 # worker stops at its first 401, so an honest client never comes near this.
@@ -34,6 +38,7 @@ class OpsSettings:
     worker_limit: str | None = None
     auth_failure_limit: str = DEFAULT_AUTH_FAILURE_LIMIT
     limits_storage_url: str = "memory://"
+    trusted_proxies: int = 0
 
 
 def parse(extra: Mapping[str, str], redis_url: str | None) -> OpsSettings:
@@ -56,7 +61,21 @@ def parse(extra: Mapping[str, str], redis_url: str | None) -> OpsSettings:
         ),
         # Shared counters across processes and servers when Redis is there; else per process.
         limits_storage_url=extra.get("PATCHWORK_RATE_LIMIT_STORAGE") or redis_url or "memory://",
+        trusted_proxies=_trusted_proxies(extra.get("PATCHWORK_TRUSTED_PROXIES")),
     )
+
+
+def _trusted_proxies(raw: str | None) -> int:
+    """How many reverse proxies in front of the server append to ``X-Forwarded-For``."""
+    text = (raw or "").strip().strip("\"'")
+    if not text:
+        return 0
+    if not text.isdecimal() or not text.isascii():
+        raise ConfigError(
+            "PATCHWORK_TRUSTED_PROXIES must be the number of reverse proxies in front of "
+            f"Patchwork (0 or more, e.g. 1 behind nginx), not {raw!r}"
+        )
+    return int(text)
 
 
 def ops_settings(app: Flask) -> OpsSettings:

@@ -18,9 +18,12 @@ from urllib.parse import quote
 
 import requests
 
+from patchwork import __version__
+
 log = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+CLIENT_HEADER = "X-Patchwork-Worker"
 
 
 class ApiError(Exception):
@@ -97,7 +100,13 @@ class ApiClient:
         self._sleep = sleep or time.sleep
         self._session = session or requests.Session()
         self._session.headers.update(
-            {"X-AUTHENTICATION": token, "X-Worker-Name": name, "Accept": "application/json"}
+            {
+                "X-AUTHENTICATION": token,
+                "X-Worker-Name": name,
+                # The server hands jobs only to clients naming themselves so (decision 0111).
+                CLIENT_HEADER: __version__,
+                "Accept": "application/json",
+            }
         )
 
     def close(self) -> None:

@@ -36,7 +36,8 @@ class WorkerConfig:
     format: str = ""  # a yt-dlp format selector replacing the default one
     cookies: str = ""
     auto_captions: bool = False
-    caption_format: str = "vtt/srv3/best"
+    # yt-dlp's subtitlesformat for every site; empty: srv3 on YouTube, vtt elsewhere (download.py)
+    caption_format: str = ""
     extractor_args: tuple[str, ...] = ()  # yt-dlp's IE_KEY:ARGS syntax, one per entry
     plugin_dirs: tuple[str, ...] = ()
     remote_components: tuple[str, ...] = ()  # e.g. ejs:github; none by default

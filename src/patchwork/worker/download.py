@@ -25,6 +25,11 @@ STEM = "media"
 IMAGE_EXTS = ("jpg", "jpeg", "webp", "png")
 CAPTION_EXTS = ("vtt", "srv3", "srv2", "srv1", "ttml", "srt", "ass", "json3")
 PARTIAL_SUFFIXES = (".part", ".ytdl", ".temp", ".tmp")
+# The reference worker fetched YouTube captions as srv3 (--sub-format srv3): it keeps the
+# positions, colours and karaoke timing that VTT drops, and the server turns it into VTT for
+# players that need that. Other sites have no srv3, so VTT comes first there.
+YOUTUBE_CAPTION_FORMAT = "srv3/vtt/best"
+OTHER_CAPTION_FORMAT = "vtt/best"
 INFO_DROP = (
     "formats",
     "thumbnails",
@@ -103,6 +108,18 @@ def format_selector(config: WorkerConfig, ffmpeg: bool) -> str:
     return f"bv*{h}[ext=webm]+ba[ext=webm]/bv*{h}[ext=mp4]+ba[ext=m4a]/bv*{h}+ba/{single}"
 
 
+def caption_format(config: WorkerConfig, url: str) -> str:
+    """yt-dlp's ``subtitlesformat`` for ``url``: the configured one, else by site."""
+    if config.caption_format:
+        return config.caption_format
+    # yt-dlp's own test of which URLs its YouTube extractor takes (youtu.be, music., shorts,
+    # Invidious mirrors …), not a host list of ours that could drift from it.
+    from yt_dlp.extractor import get_info_extractor
+
+    youtube = get_info_extractor("Youtube").suitable(url)
+    return YOUTUBE_CAPTION_FORMAT if youtube else OTHER_CAPTION_FORMAT
+
+
 def _deno_path() -> str | None:
     try:
         import deno  # the runtime from PyPI, for YouTube's JavaScript challenges
@@ -160,6 +177,8 @@ class Downloader:
         workdir: Path,
         hook: Callable[[Mapping[str, Any]], None],
         logger: _Logger | None = None,
+        *,
+        url: str = "",
     ) -> dict[str, Any]:
         c = self.config
         opts: dict[str, Any] = {
@@ -184,7 +203,7 @@ class Downloader:
             "writesubtitles": True,
             "writeautomaticsub": c.auto_captions,
             "subtitleslangs": ["all", "-live_chat"],
-            "subtitlesformat": c.caption_format,
+            "subtitlesformat": caption_format(c, url),
             "max_filesize": c.max_filesize or None,
             "extractor_args": extractor_args(c),
             "remote_components": list(c.remote_components),
@@ -231,7 +250,7 @@ class Downloader:
 
         try:
             logger = _Logger()
-            with yt_dlp.YoutubeDL(self.options(workdir, hook, logger)) as ydl:
+            with yt_dlp.YoutubeDL(self.options(workdir, hook, logger, url=url)) as ydl:
                 info = ydl.extract_info(url, download=False)
                 if info is None:
                     raise DownloadFailed("yt-dlp found nothing at this URL", retryable=False)
