@@ -28,7 +28,7 @@ from legacy_fixtures import (  # noqa: F401
 from patchwork.archive.tokens import authenticate
 from patchwork.cli import cli
 from patchwork.db import Database
-from patchwork.db.models import Base, Job, JobEvent, StoredFile, Token, Video
+from patchwork.db.models import Base, Channel, Job, JobEvent, StoredFile, Token, Video
 from patchwork.legacy.report import ImportReport
 from patchwork.legacy.run import import_legacy
 from patchwork.legacy.source import LegacySource
@@ -105,7 +105,7 @@ def awkward(legacy_engine: Engine) -> str:  # noqa: F811
             {
                 "channel_id": "UC_Z",
                 "channel_name": "Zeta",
-                "romanized_name": "Zeta",
+                "romanized_name": None,  # the original's worker wrote one; older rows may not
                 "description": "no videos yet",
             },
         ],
@@ -247,6 +247,15 @@ def test_read_endpoints_answer_as_the_original(
     assert set(by_id) == {"UC_A", "UC_B", "UC_Z", "bili123"}
     assert by_id["UC_A"]["channel_name"] == "Alpha Channel"
     assert by_id["UC_B"]["romanized"] == "Yoasobi"
+    # Every channel is stored with a romanized name; a Latin name is its own.
+    with db.reading() as session:
+        romanized = dict(session.execute(select(Channel.channel_id, Channel.romanized_name)).all())
+    assert romanized == {
+        "UC_A": "Alpha Channel",
+        "UC_B": "Yoasobi",
+        "UC_Z": "Zeta",
+        "bili123": "Bili Name",
+    }
 
     popular = [v["video_id"] for v in client.get("/api/popular").get_json()]
     assert popular[:2] == ["dQw4w9WgXcQ", "vid00000002"]

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Table, distinct, func, insert, null, selec
 from sqlalchemy.orm import Session
 
 from patchwork.archive.ingest import parse_compact_date
-from patchwork.archive.romanize import romanize
+from patchwork.archive.records import romanized_name_of
 from patchwork.db.models import Channel, ChannelTerm, Video, VideoTerm
 from patchwork.db.search_index import channel_search_fields, video_rank, video_search_fields
 from patchwork.db.types import utcnow
@@ -193,7 +193,9 @@ def copy_channels(
         wanted = {
             cid.strip(): {
                 "name": name or cid.strip(),
-                "romanized_name": roman or None,
+                # Every channel has a romanized name, a Latin one its own (the original's
+                # worker always wrote one; clients read it as "description" in search).
+                "romanized_name": romanized_name_of(name or cid.strip(), roman),
                 "description": desc,
             }
             for cid, name, roman, desc in page
@@ -269,7 +271,11 @@ def _channels_only_in_songs(writer: Writer, report: ImportReport) -> None:
                     .limit(1)
                 )
                 session.add(
-                    Channel(channel_id=cid, name=name or cid, romanized_name=romanize(name))
+                    Channel(
+                        channel_id=cid,
+                        name=name or cid,
+                        romanized_name=romanized_name_of(name or cid),
+                    )
                 )
                 rep.written += 1
                 rep.note("channel only seen in songs: created, named after its newest video", cid)
