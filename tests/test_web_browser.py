@@ -59,6 +59,9 @@ def page(browser: Any, live_archive: LiveArchive, viewport: str) -> Iterator[Any
 
 def check_layout(page: Any, screenshots: Path, name: str, viewport: str) -> None:
     """No horizontal scrolling, then a full-page screenshot for the CI's artifacts."""
+    # An element can show before the page's stylesheets apply (the queue portal reloads
+    # itself, and under load its CSS comes late): measure the styled page, after "load".
+    page.wait_for_load_state("load")
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
