@@ -56,10 +56,14 @@ api_key = key
 """
 
 
-def _beat(client: FlaskClient, secret: str, name: str, status: str) -> Any:
-    """A heartbeat as the original sends it: form fields, no client header."""
+def _beat(
+    client: FlaskClient, secret: str, name: str, status: str, *, patchwork: bool = False
+) -> Any:
+    """A heartbeat as the original sends it (form fields, no client header), or as
+    Patchwork's worker does (with it)."""
+    headers = worker_auth(secret) if patchwork else auth(secret)
     return client.post(
-        "/api/worker/heartbeat", data={"name": name, "status": status}, headers=auth(secret)
+        "/api/worker/heartbeat", data={"name": name, "status": status}, headers=headers
     )
 
 
@@ -110,7 +114,10 @@ def test_original_worker_gets_an_error_instead_of_jobs(
     page = client.get("/status").get_data(as_text=True)
     assert "old-box" in page and "Incompatible worker: gets no jobs." in page
 
-    # The same machine running `patchwork worker` (same name) is fed and clears the mark.
+    # The same machine running `patchwork worker` (same name): its first heartbeat clears
+    # the mark, and its claims are fed.
+    beat = _beat(client, tokens.worker, "old-box", "Starting up archival", patchwork=True)
+    assert beat.status_code == 200
     claimed = client.get(
         "/api/worker/next", headers={**worker_auth(tokens.worker), "X-Worker-Name": "old-box"}
     )
@@ -134,7 +141,8 @@ def test_an_unseen_claimant_gets_a_row_and_a_shared_token_marks_the_right_one(
 
     # One token, two machines: a Patchwork worker and an original one.
     new_box = {**worker_auth(tokens.worker), "X-Worker-Name": "new-box"}
-    assert _beat(client, tokens.worker, "new-box", "Starting up archival").status_code == 200
+    beat = _beat(client, tokens.worker, "new-box", "Starting up archival", patchwork=True)
+    assert beat.status_code == 200
     assert client.get("/api/worker/next", headers=new_box).status_code == 204
     assert _beat(client, tokens.worker, "old-box", "Starting up archival").status_code == 200
     assert client.get("/api/worker/next", headers=auth(tokens.worker)).status_code == 403
@@ -156,11 +164,16 @@ def test_tokens_are_checked_first_and_bad_client_values_refused(
         answer = client.get("/api/worker/next", headers=headers)
         assert answer.status_code == 400
         assert "X-Patchwork-Worker" in answer.get_json()["error"]
+        beat = client.post("/api/worker/heartbeat", data={"status": "x"}, headers=headers)
+        assert beat.status_code == 400
     assert _jobs(db) == [(0, "queued", 0, None, None)]
     with db.reading() as session:
         assert session.scalars(select(Worker)).all() == []  # refused before being recorded
     version = {**auth(tokens.worker), "X-Patchwork-Worker": "0.1.0.dev3+g1a2b3c"}
     assert client.get("/api/worker/next", headers=version).status_code == 200
+    # A claim with the header writes nothing about its client: heartbeats record it.
+    with db.reading() as session:
+        assert session.scalars(select(Worker)).all() == []
 
 
 def test_the_reference_worker_names_itself_on_every_call() -> None:

@@ -147,13 +147,9 @@ def next_job() -> Response:
     state = app_state()
     named = request.headers.get("X-Worker-Name") or request.args.get("worker")
     owner = text_field({"worker": named}, "worker") or None
-    try:
-        client = worker_clients.parse_client(request.headers.get(worker_clients.HEADER))
-    except worker_clients.InvalidClient as exc:
-        raise ApiError(400, str(exc)) from None
-    worker_clients.record_client(state.db, current_actor(), owner, client)
-    if client is None:
+    if _client() is None:
         # Checked before the queue is touched: no lease, no attempt, nothing to come back.
+        worker_clients.mark_incompatible(state.db, current_actor(), owner)
         raise ApiError(403, worker_clients.FIX)
     job = _call(
         queue.claim_next_job,
@@ -193,8 +189,17 @@ def heartbeat() -> Response:
         name=text_field(fields, "name", max_length=heartbeats.MAX_NAME_LENGTH),
         status=text_field(fields, "status", max_length=heartbeats.MAX_STATUS_LENGTH),
         lease_seconds=state.settings.lease_seconds,
+        client=_client(),
     )
     return Response("OK", mimetype="text/plain")
+
+
+def _client() -> str | None:
+    """The ``X-Patchwork-Worker`` the caller sent (``None``: the original worker)."""
+    try:
+        return worker_clients.parse_client(request.headers.get(worker_clients.HEADER))
+    except worker_clients.InvalidClient as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 @bp.post("/worker/jobs/<int:job_id>/progress")

@@ -21,9 +21,8 @@ READABLE = captions_vtt.CONVERTIBLE
 TARGETS = ("srv3", "vtt")
 #: Changes when a converter's output changes, so converted answers get new validators.
 REVISION = "c1"
-#: Captions bigger than this are not converted (a real track is a few hundred KB); the same
-#: bound as the watch page's WebVTT (docs/decisions/0702).
-MAX_CONVERT_BYTES = 8 * 1024 * 1024
+#: Captions bigger than this are not converted: the watch page's bound (docs/decisions/0702).
+MAX_CONVERT_BYTES = captions_vtt.MAX_CONVERT_BYTES
 #: At least this many ``<p>`` in every srv3 answer (see :func:`render_srv3`).
 MIN_EVENTS = 2
 

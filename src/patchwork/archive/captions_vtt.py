@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 #: Formats :func:`to_webvtt` understands, most faithful first.
 CONVERTIBLE = ("vtt", "srt", "srv3", "srv2", "srv1")
+#: Caption files bigger than this are not converted (a real track is a few hundred KB), by
+#: the watch page's WebVTT and the media routes' srv3/VTT alike.
+MAX_CONVERT_BYTES = 8 * 1024 * 1024
 
 _SRT_TIME = re.compile(
     r"(\d{1,3}):(\d{1,2}):(\d{1,2})(?:[,.](\d{1,3}))?\s*-->\s*"

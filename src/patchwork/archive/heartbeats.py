@@ -8,6 +8,7 @@ leases the worker holds, so a long download does not lose its job between progre
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 
@@ -28,9 +29,14 @@ def record_heartbeat(
     name: str | None,
     status: str | None,
     lease_seconds: int | None = None,
+    client: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Upsert the worker's status row and extend its live leases by ``lease_seconds``."""
+    """Upsert the worker's status row and extend its live leases by ``lease_seconds``.
+
+    ``client`` is the ``X-Patchwork-Worker`` a Patchwork worker sends: recorded (clearing an
+    incompatible mark, :mod:`worker_clients`); the original's heartbeats, without one, leave
+    the column as it is."""
     now = now or utcnow()
     name = (name or "").strip()[:MAX_NAME_LENGTH] or actor.name
     status = status[:MAX_STATUS_LENGTH] if status is not None else None
@@ -38,7 +44,9 @@ def record_heartbeat(
     def run() -> None:
         with db.transaction() as session:
             where = (Worker.token_id == actor.token_id, Worker.name == name)
-            values = {"status": status, "last_seen_at": now}
+            values: dict[str, Any] = {"status": status, "last_seen_at": now}
+            if client is not None:
+                values["client"] = client
             changed = session.execute(update(Worker).where(*where).values(**values))
             if changed.rowcount == 0:  # type: ignore[attr-defined]
                 row = {"name": name, "token_id": actor.token_id, **values}

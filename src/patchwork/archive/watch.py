@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from patchwork.archive.captions_vtt import CONVERTIBLE, to_webvtt
+from patchwork.archive.captions_vtt import CONVERTIBLE, MAX_CONVERT_BYTES, to_webvtt
 from patchwork.archive.media import CaptionTrack, caption_object, list_captions, plausible_id
 from patchwork.archive.records import FileInfo, VideoSummary
 from patchwork.archive.videos import video_file, view_count
@@ -16,8 +16,8 @@ from patchwork.db import Database
 from patchwork.db.models import Job, Video
 from patchwork.storage import Storage, StorageError
 
-#: Caption files bigger than this are not converted (a real track is a few hundred KB).
-MAX_CAPTION_BYTES = 8 * 1024 * 1024
+#: Caption files bigger than this are not converted (the one bound of every converter).
+MAX_CAPTION_BYTES = MAX_CONVERT_BYTES
 
 
 @dataclass(frozen=True)

@@ -57,58 +57,56 @@ def parse_client(raw: str | None) -> str | None:
     return value
 
 
-def record_client(
-    db: Database,
-    actor: Actor,
-    owner: str | None,
-    client: str | None,
-    *,
-    now: datetime | None = None,
+def mark_incompatible(
+    db: Database, actor: Actor, owner: str | None, *, now: datetime | None = None
 ) -> None:
-    """Note on the claimant's status row which client asked (None: one without the header).
+    """Mark the status row of a claimant without the header as incompatible.
 
     The row is the one a claim would show its job on (the token's row named ``owner``, else
-    its most recently seen one). A refused claim prefers a row no Patchwork worker claimed
-    from, so a token shared with one does not mark the wrong row; a refused claimant with no
-    heartbeat yet gets a row of its own, so that /status can show it.
+    its most recently seen one), preferring one no Patchwork worker heartbeats as, so a token
+    shared with one does not mark the wrong row; a claimant with no heartbeat yet gets a row
+    of its own, so that /status can show it. Patchwork's worker records its version through
+    its heartbeats (:func:`heartbeats.record_heartbeat`), which clears this mark: a claim
+    with the header costs no query here.
     """
     now = now or utcnow()
     name = (owner or actor.name).strip()[:MAX_NAME_LENGTH] or actor.name
-    value = client if client is not None else INCOMPATIBLE
-    order = [(Worker.name == name).desc()]
-    if client is None:
-        order.append(or_(Worker.client.is_(None), Worker.client == INCOMPATIBLE).desc())
     query = (
         select(Worker.id, Worker.client)
         .where(Worker.token_id == actor.token_id)
-        .order_by(*order, Worker.last_seen_at.desc(), Worker.id)
+        .order_by(
+            (Worker.name == name).desc(),
+            or_(Worker.client.is_(None), Worker.client == INCOMPATIBLE).desc(),
+            Worker.last_seen_at.desc(),
+            Worker.id,
+        )
         .limit(1)
     )
     with db.reading() as session:
         found = session.execute(query).first()
-    if found is not None and found.client == value:
-        return  # the common case, a claim like the last one: nothing to write
-    if found is None and client is not None:
-        return  # a Patchwork worker's row comes from its heartbeats
+    if found is not None and found.client == INCOMPATIBLE:
+        return  # the common case, refused like the last time: nothing to write
 
     def run() -> None:
         with db.transaction() as session:
             if found is not None:
-                session.execute(update(Worker).where(Worker.id == found.id).values(client=value))
+                session.execute(
+                    update(Worker).where(Worker.id == found.id).values(client=INCOMPATIBLE)
+                )
                 return
             row = {
                 "name": name,
                 "token_id": actor.token_id,
                 "status": None,
                 "last_seen_at": now,
-                "client": value,
+                "client": INCOMPATIBLE,
             }
             insert_ignoring_duplicates(session, Worker.__table__, [row])  # type: ignore[arg-type]
             # A first heartbeat racing this may have inserted the row: mark it all the same.
             session.execute(
                 update(Worker)
                 .where(Worker.token_id == actor.token_id, Worker.name == name)
-                .values(client=value)
+                .values(client=INCOMPATIBLE)
             )
 
     retrying(run)
