@@ -37,25 +37,14 @@ class AnswerCache(Protocol):
     def clear(self) -> None: ...
 
 
-def remember(
-    cache: AnswerCache,
-    key: str,
-    ttl_seconds: int,
-    compute: Callable[[], T],
-    *,
-    empty_ttl_seconds: int = EMPTY_TTL_SECONDS,
-) -> T:
-    """The cached value for ``key``, computing and storing it on a miss.
-
-    An empty list or dict is stored for at most ``empty_ttl_seconds`` (0: not at all).
-    """
+def remember(cache: AnswerCache, key: str, ttl_seconds: int, compute: Callable[[], T]) -> T:
+    """The cached value for ``key``, computing and storing it on a miss; an empty list or
+    dict is stored for at most EMPTY_TTL_SECONDS."""
     hit, value = cache.get(key)
     if hit:
         return value  # type: ignore[no-any-return]
     fresh = compute()
-    ttl = min(ttl_seconds, empty_ttl_seconds) if is_empty(fresh) else ttl_seconds
-    if ttl > 0:
-        cache.set(key, fresh, ttl)
+    cache.set(key, fresh, min(ttl_seconds, EMPTY_TTL_SECONDS) if is_empty(fresh) else ttl_seconds)
     return fresh
 
 

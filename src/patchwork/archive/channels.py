@@ -5,7 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from patchwork.archive.random_picks import pick_random
-from patchwork.archive.records import ChannelProfile, ChannelSummary, romanized_name_of
+from patchwork.archive.records import (
+    ChannelProfile,
+    ChannelSummary,
+    distinct_romanization,
+    romanized_name_of,
+)
 from patchwork.db import Database
 from patchwork.db.dialect import newest_first
 from patchwork.db.models import Channel, Video
@@ -44,8 +49,7 @@ def channel_profile(db: Database, channel_id: str) -> ChannelProfile | None:
             name=name,
             description=channel.description if channel else None,
             aliases=aliases,
-            # Shown beside the name on pages, so only when it says something more.
-            romanized_name=romanized if romanized != name else None,
+            romanized_name=distinct_romanization(name, romanized),
             video_count=video_count or 0,
         )
 

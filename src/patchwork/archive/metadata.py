@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from patchwork.archive.captions_vtt import CONVERTIBLE
+from patchwork.archive.captions_srv3 import READABLE, TARGETS
 from patchwork.archive.media import list_captions
 from patchwork.archive.videos import video_file
 from patchwork.db import Database
 from patchwork.storage import Storage, StorageError
 
 MAX_METADATA_BYTES = 64 * 1024 * 1024
-#: What the caption routes make of any convertible track; the frontend asks for srv3.
-SERVED_CAPTION_FORMATS = ("srv3", "vtt")
 
 
 def stored_info(db: Database, storage: Storage, video_id: str) -> dict[str, Any] | None:
@@ -43,7 +41,8 @@ def caption_offers(db: Database, video_id: str) -> dict[str, list[str]]:
     for track in list_captions(db, video_id) or []:
         stored.setdefault(track.language, set()).add(track.format)
     return {
-        language: [*SERVED_CAPTION_FORMATS, *sorted(formats - set(SERVED_CAPTION_FORMATS))]
+        # What the caption routes make of any readable track; the frontend asks for srv3.
+        language: [*TARGETS, *sorted(formats - set(TARGETS))]
         for language, formats in sorted(stored.items())
-        if formats & set(CONVERTIBLE)
+        if formats & set(READABLE)
     }

@@ -56,8 +56,12 @@ class ChannelSummary:
 
     @property
     def distinct_romanization(self) -> str | None:
-        """The romanized name when it says something the name does not (worth showing)."""
-        return self.romanized_name if self.romanized_name != self.name else None
+        return distinct_romanization(self.name, self.romanized_name)
+
+
+def distinct_romanization(name: str, romanized: str) -> str | None:
+    """The romanized name when it says something the name does not (worth showing)."""
+    return romanized if romanized != name else None
 
 
 def romanized_name_of(name: str, stored: str | None = None) -> str:
