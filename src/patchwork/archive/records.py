@@ -119,7 +119,7 @@ class WorkerStatus:
     online: bool
     current_job_id: int | None
     progress_percent: float | None
-    client: str | None = None  # X-Patchwork-Worker of its last claim
+    client: str | None = None  # X-Patchwork-Worker of its last heartbeat
     # False once it claimed without that header (the original worker): it gets no jobs.
     compatible: bool = True
     incompatible_reason: str | None = None
