@@ -33,8 +33,8 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from patchwork.app import create_app
-from patchwork.archive.romanize import romanize
-from patchwork.archive.search import rebuild_index
+from patchwork.archive.search.romanize import romanize
+from patchwork.archive.search.service import rebuild_index
 from patchwork.config import Settings
 from patchwork.db import Database
 from patchwork.db.migrate import upgrade

@@ -24,8 +24,15 @@ from patchwork.db.migrate import upgrade
 from patchwork.db.models import Base
 from patchwork.state import app_state
 
-# moto S3 server and storage fixtures, shared by storage, media and import tests.
-pytest_plugins = ["s3_fixtures"]
+# Fixtures shared across rooms, from tests/support/ (a test asks for them by name).
+pytest_plugins = [
+    "support.s3_fixtures",  # moto's S3 server and storage backends
+    "support.queue_fixtures",  # queue and worker tokens
+    "support.worker_fixtures",  # a loopback video source and a live server for the worker
+    "support.browser_fixtures",  # Chromium against a live archive
+    "support.frontend_archive",  # an archive laid out the way Patchwork-Browser reads it
+    "support.legacy_fixtures",  # the original's databases on MariaDB and PostgreSQL
+]
 
 BACKEND_ENV = {
     "mysql": "PATCHWORK_TEST_MYSQL_URL",

@@ -14,11 +14,11 @@ from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from patchwork.api import register_api
-from patchwork.api.worker import MAX_JSON_BYTES
-from patchwork.archive.job_files import STAGING_ROOT
+from patchwork.archive.queue.staging import STAGING_ROOT
 from patchwork.cache import open_cache
 from patchwork.config import Settings, load_settings
 from patchwork.db import Database
+from patchwork.http.body_fields import MAX_JSON_BYTES
 from patchwork.ops import register_ops
 from patchwork.ops.converters import BoundedIntConverter
 from patchwork.ops.settings import ops_settings
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     register_api(app)
     register_web(app)
-    register_ops(app)  # logs, health, metrics, rate limits, OpenAPI
+    register_ops(app)  # logs, health, metrics, rate limits
     proxies = ops_settings(app).trusted_proxies
     if proxies:
         # Outside the request log, so rate limits (auth failures too) and logs see the client

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
-from patchwork.archive.legacy_layout import open_archive_storage
 from patchwork.cache import AnswerCache
 from patchwork.config import Settings
 from patchwork.db import Database
 from patchwork.storage import Storage
+from patchwork.storage.legacy_layout import open_archive_storage
 
 EXTENSION_KEY = "patchwork"
 

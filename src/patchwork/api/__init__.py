@@ -6,7 +6,8 @@ from flask import Flask
 
 from patchwork.api import catalog, media, status
 from patchwork.api import worker as worker_api
-from patchwork.api.errors import register_error_handlers
+from patchwork.api.openapi.document import register as register_openapi
+from patchwork.http.errors import register_error_handlers
 
 
 def register_api(app: Flask) -> None:
@@ -15,3 +16,4 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(status.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(worker_api.bp)
+    register_openapi(app)  # /api/openapi.json and /api/docs describe the routes above

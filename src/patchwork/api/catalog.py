@@ -7,19 +7,19 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from patchwork.api import answers, shapes
-from patchwork.api.body_fields import body_fields, text_field
-from patchwork.api.errors import ApiError
-from patchwork.api.params import count_arg, page_arg, text_arg
-from patchwork.archive import channels, search, videos
-from patchwork.archive.exact_match import find_exact
-from patchwork.archive.search import BadQuery
+from patchwork.archive.catalog import channels, videos
+from patchwork.archive.search import service as search_service
+from patchwork.archive.search.exact_match import find_exact
+from patchwork.archive.search.service import BadQuery
 from patchwork.db.types import utcnow
+from patchwork.http import answers, shapes
+from patchwork.http.body_fields import body_fields, text_field
+from patchwork.http.errors import ApiError
+from patchwork.http.params import count_arg, page_arg, text_arg
 from patchwork.state import app_state
 
 bp = Blueprint("catalog", __name__, url_prefix="/api")
 
-RECENT_COUNT = 6
 VIDEO_NOT_FOUND = "Video ID does not exist"
 CHANNEL_NOT_FOUND = "Channel ID does not exist"
 NO_EXACT_MATCH = "No exact match found"
@@ -59,7 +59,7 @@ def daily_featured_videos() -> list[dict[str, Any]]:
 
 @bp.get("/recently_archived")
 def recently_archived() -> list[dict[str, Any]]:
-    return shapes.video_list(videos.recently_archived(app_state().db, RECENT_COUNT))
+    return shapes.video_list(videos.recently_archived(app_state().db, answers.RECENT_COUNT))
 
 
 @bp.get("/popular")
@@ -111,16 +111,16 @@ def exact_match() -> dict[str, Any]:
 def search_results() -> dict[str, Any]:
     q, page = _search_args()
     sort = request.args.get("sort") or "relevance"
-    if sort not in search.SORTS:
-        raise ApiError(400, f"sort must be one of {', '.join(search.SORTS)}")
-    filters = search.VideoFilters(
+    if sort not in search_service.SORTS:
+        raise ApiError(400, f"sort must be one of {', '.join(search_service.SORTS)}")
+    filters = search_service.VideoFilters(
         channel_id=text_arg("channel_id", required=False, max_length=255),
         date_from=_date_arg("from"),
         date_to=_date_arg("to"),
     )
     state = app_state()
     try:
-        found = search.search_videos(
+        found = search_service.search_videos(
             state.db,
             q,
             page=page,
@@ -138,7 +138,7 @@ def search_channel() -> dict[str, Any]:
     q, page = _search_args()
     state = app_state()
     try:
-        found = search.search_channels(
+        found = search_service.search_channels(
             state.db, q, page=page, per_page=state.settings.results_per_page_channel
         )
     except BadQuery as exc:
@@ -159,12 +159,6 @@ def _date_arg(name: str) -> date | None:
 
 
 def _search_args() -> tuple[str, int]:
-    q = text_arg("q", max_length=search.MAX_QUERY_LENGTH)
+    q = text_arg("q", max_length=search_service.MAX_QUERY_LENGTH)
     assert q is not None
     return q, page_arg()
-
-
-def is_probably_bot() -> bool:
-    """Crawlers and link previews should not inflate view counts."""
-    agent = (request.user_agent.string or "").lower()
-    return not agent or any(m in agent for m in ("bot", "crawl", "spider", "preview"))

@@ -1,6 +1,6 @@
 """Media endpoints: archived files over HTTP with ranges, validators and CDN redirects.
 
-See docs/media.md.  Local files leave through the WSGI file wrapper (gunicorn turns it
+See docs/objects.md.  Local files leave through the WSGI file wrapper (gunicorn turns it
 into sendfile); S3 objects stream chunk by chunk.  Nothing is read into memory whole, but
 for a caption converted on the fly (a few KB, refused past 8 MiB).
 """
@@ -18,16 +18,16 @@ from urllib.parse import quote
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.wsgi import wrap_file
 
-from patchwork.api.errors import ApiError, error_response
-from patchwork.api.http_ranges import (
+from patchwork.archive.media import captions_srv3, file_kinds, objects
+from patchwork.archive.media.objects import MediaObject
+from patchwork.http.errors import ApiError, error_response
+from patchwork.http.ranges import (
     ByteRange,
     RangeNotSatisfiable,
     Validators,
     precondition_status,
     requested_range,
 )
-from patchwork.archive import captions_srv3, file_kinds, media
-from patchwork.archive.media import MediaObject
 from patchwork.state import app_state
 from patchwork.storage import (
     InvalidKey,
@@ -81,43 +81,43 @@ def _defensive_headers(response: Response) -> Response:
 
 @bp.route("/video/<video_id>", methods=METHODS)
 def video(video_id: str) -> Response:
-    return _serve(media.media_object(app_state().db, "video", video_id))
+    return _serve(objects.media_object(app_state().db, "video", video_id))
 
 
 @bp.route(f"/video/<video_id>.<{_any(file_kinds.VIDEO_EXTENSIONS)}:ext>", methods=METHODS)
 def video_named(video_id: str, ext: str) -> Response:
-    return _serve(media.named_file_object(app_state().db, "video", video_id, ext))
+    return _serve(objects.named_file_object(app_state().db, "video", video_id, ext))
 
 
 @bp.route("/thumbnail/<video_id>", methods=METHODS)
 def thumbnail(video_id: str) -> Response:
-    return _serve(media.media_object(app_state().db, "thumbnail", video_id))
+    return _serve(objects.media_object(app_state().db, "thumbnail", video_id))
 
 
 @bp.route(f"/thumbnail/<video_id>.<{_any(file_kinds.THUMBNAIL_EXTENSIONS)}:ext>", methods=METHODS)
 def thumbnail_named(video_id: str, ext: str) -> Response:
-    return _serve(media.named_file_object(app_state().db, "thumbnail", video_id, ext))
+    return _serve(objects.named_file_object(app_state().db, "thumbnail", video_id, ext))
 
 
 @bp.route("/metadata/<video_id>", methods=METHODS)
 def metadata(video_id: str) -> Response:
-    return _serve(media.media_object(app_state().db, "metadata", video_id))
+    return _serve(objects.media_object(app_state().db, "metadata", video_id))
 
 
 @bp.route("/channel/<channel_id>/<any(avatar, banner):image>", methods=METHODS)
 def channel_image(channel_id: str, image: str) -> Response:
-    return _serve(media.media_object(app_state().db, image, channel_id))
+    return _serve(objects.media_object(app_state().db, image, channel_id))
 
 
 @bp.route("/channel/<channel_id>_<any(pfp, banner):image>.jpg", methods=METHODS)
 def channel_image_named(channel_id: str, image: str) -> Response:
     kind = "avatar" if image == "pfp" else "banner"
-    return _serve(media.media_object(app_state().db, kind, channel_id))
+    return _serve(objects.media_object(app_state().db, kind, channel_id))
 
 
 @bp.route("/captions/<video_id>", methods=METHODS)
 def captions(video_id: str) -> Response:
-    tracks = media.list_captions(app_state().db, video_id)
+    tracks = objects.list_captions(app_state().db, video_id)
     if tracks is None:
         raise ApiError(404, "Video ID does not exist")
     body: list[dict[str, Any]] = [
@@ -136,7 +136,7 @@ def captions(video_id: str) -> Response:
 @bp.route("/captions/<video_id>/<lang>", methods=METHODS)
 def caption(video_id: str, lang: str) -> Response:
     fmt = request.args.get("format") or None
-    return _serve(media.caption_object(app_state().db, video_id, lang, fmt))
+    return _serve(objects.caption_object(app_state().db, video_id, lang, fmt))
 
 
 @bp.route(
@@ -152,10 +152,10 @@ def caption_named(video_id: str, file_id: str, lang: str, fmt: str) -> Response:
     """
     db = app_state().db
     name = f"{file_id}.{lang}"
-    language = media.caption_language(video_id, name)
+    language = objects.caption_language(video_id, name)
     if language is None:
-        return _serve(media.caption_object(db, video_id, f"{name}.{fmt}", None))
-    source = media.caption_source(db, video_id, language, fmt)
+        return _serve(objects.caption_object(db, video_id, f"{name}.{fmt}", None))
+    source = objects.caption_source(db, video_id, language, fmt)
     if source is None:
         raise ApiError(404, NOT_FOUND)
     if not source.needs_conversion(fmt):
@@ -343,7 +343,7 @@ def _precondition_answer(validators: Validators, headers: dict[str, str]) -> Res
     return None
 
 
-# -- captions converted on the fly (docs/media.md) -------------------------------------------
+# -- captions converted on the fly (docs/objects.md) -------------------------------------------
 
 
 def _converted(track: MediaObject, source_fmt: str, target: str) -> Response:

@@ -6,14 +6,16 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from patchwork.api import answers, shapes
-from patchwork.api.catalog import VIDEO_NOT_FOUND, is_probably_bot
-from patchwork.api.errors import ApiError, error_response
-from patchwork.archive import videos, workers
-from patchwork.archive.metadata import caption_offers, stored_info
-from patchwork.archive.storage_stats import StatsUnavailable
+from patchwork.api.catalog import VIDEO_NOT_FOUND
+from patchwork.archive.catalog import videos
+from patchwork.archive.catalog.video_data import caption_offers, stored_info
+from patchwork.archive.maintenance.stats import StatsUnavailable
+from patchwork.archive.queue import workers
 from patchwork.cache import remember
 from patchwork.db import DatabaseUnavailable
+from patchwork.http import answers, shapes
+from patchwork.http.errors import ApiError, error_response
+from patchwork.http.params import is_probably_bot
 from patchwork.state import app_state
 
 bp = Blueprint("status", __name__, url_prefix="/api")

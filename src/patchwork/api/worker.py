@@ -2,7 +2,7 @@
 
 The original's answers are kept (text ``OK`` / ``Already queued``, ``{"next_video", "mode"}``,
 204 on an empty queue); JSON callers get richer JSON. Uploads are streamed into staging
-storage chunk by chunk, hashed and counted on the way (see :mod:`patchwork.archive.job_files`).
+storage chunk by chunk, hashed and counted on the way (see :mod:`patchwork.archive.queue.staging`).
 """
 
 from __future__ import annotations
@@ -15,15 +15,29 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from patchwork.api.auth import ADMIN, current_actor, current_principal, require_role
-from patchwork.api.body_fields import MAX_JSON_BYTES as MAX_JSON_BYTES  # app.py imports it here
-from patchwork.api.body_fields import body_fields, int_field, text_field, wants_json
-from patchwork.api.errors import ApiError
-from patchwork.archive import completion, heartbeats, job_files, queue, worker_clients
-from patchwork.archive.ingest import IngestError, parse_info
+from patchwork.archive.ingest.info_json import IngestError, parse_info
+from patchwork.archive.queue import completion, heartbeats, lifecycle, staging, worker_clients
+from patchwork.archive.queue.records import (
+    Enqueued,
+    InvalidRequest,
+    JobConflict,
+    JobInfo,
+    JobNotFound,
+    check_lease,
+)
+from patchwork.http.auth import ADMIN, current_actor, current_principal, require_role
+from patchwork.http.body_fields import MAX_JSON_BYTES as MAX_JSON_BYTES  # app.py imports it here
+from patchwork.http.body_fields import body_fields, int_field, text_field, wants_json
+from patchwork.http.errors import ApiError
 from patchwork.state import app_state
 from patchwork.storage import StorageError
-from patchwork.storage.streams import StreamEmpty, StreamIncomplete, StreamMismatch, StreamRejected
+from patchwork.storage.streams import (
+    HashingReader,
+    StreamEmpty,
+    StreamIncomplete,
+    StreamMismatch,
+    StreamRejected,
+)
 
 bp = Blueprint("worker", __name__, url_prefix="/api")
 
@@ -34,7 +48,7 @@ QUEUE_ROLES = ("queue",)
 WORKER_ROLES = ("worker",)
 
 
-def _job(job: queue.JobInfo) -> dict[str, Any]:
+def _job(job: JobInfo) -> dict[str, Any]:
     def iso(value: Any) -> str | None:
         return value.isoformat() if value is not None else None
 
@@ -61,17 +75,17 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a queue service, turning its refusals into HTTP errors."""
     try:
         return fn(*args, **kwargs)
-    except queue.JobNotFound as exc:
+    except JobNotFound as exc:
         raise ApiError(404, str(exc)) from None
-    except queue.JobConflict as exc:
+    except JobConflict as exc:
         raise ApiError(409, str(exc)) from None
-    except queue.InvalidRequest as exc:
+    except InvalidRequest as exc:
         raise ApiError(400, str(exc)) from None
     except StorageError as exc:
         raise ApiError(503, f"Storage unavailable: {type(exc).__name__}") from None
 
 
-def _enqueue_answer(result: queue.Enqueued) -> Response:
+def _enqueue_answer(result: Enqueued) -> Response:
     text = "OK" if result.created else "Already queued"
     if wants_json():
         response = jsonify({"status": text, "created": result.created, **_job(result.job)})
@@ -91,7 +105,7 @@ def enqueue() -> Response:
     if mode == 2 and current_principal().role not in (*WORKER_ROLES, ADMIN):
         # Deleting is for worker and admin tokens on every route (decision 0104).
         raise ApiError(403, "Deleting a video needs a worker or admin token")
-    return _enqueue_answer(_call(queue.enqueue, app_state().db, url, mode, current_actor()))
+    return _enqueue_answer(_call(lifecycle.enqueue, app_state().db, url, mode, current_actor()))
 
 
 @bp.get("/worker/queue")
@@ -99,26 +113,26 @@ def enqueue() -> Response:
 def list_queue() -> dict[str, Any]:
     raw = request.args.get("state") or "queued,leased,failed"
     states = [s.strip() for s in raw.split(",") if s.strip()]
-    if not states or any(s not in queue.STATES for s in states):
-        raise ApiError(400, f"state must be among {', '.join(queue.STATES)}")
+    if not states or any(s not in lifecycle.STATES for s in states):
+        raise ApiError(400, f"state must be among {', '.join(lifecycle.STATES)}")
     limit = request.args.get("limit", "100")
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIST:
         raise ApiError(400, f"limit must be between 1 and {MAX_LIST}")
-    jobs = queue.list_jobs(app_state().db, states, limit=int(limit))
+    jobs = lifecycle.list_jobs(app_state().db, states, limit=int(limit))
     return {"jobs": [_job(j) for j in jobs]}
 
 
 @bp.delete("/worker/queue/<int:job_id>")
 @require_role(*QUEUE_ROLES)
 def cancel(job_id: int) -> dict[str, Any]:
-    return _job(_call(queue.cancel_job, app_state().db, current_actor(), job_id))
+    return _job(_call(lifecycle.cancel_job, app_state().db, current_actor(), job_id))
 
 
 @bp.get("/worker/jobs/<int:job_id>")
 @require_role("queue", "worker")
 def job_detail(job_id: int) -> dict[str, Any]:
     db = app_state().db
-    found = _call(queue.get_job, db, job_id)
+    found = _call(lifecycle.get_job, db, job_id)
     events = [
         {
             "event": e.event,
@@ -127,7 +141,7 @@ def job_detail(job_id: int) -> dict[str, Any]:
             "message": e.message,
             "at": e.created_at.isoformat(),
         }
-        for e in queue.job_events(db, job_id)
+        for e in lifecycle.job_events(db, job_id)
     ]
     return {**_job(found), "events": events}
 
@@ -138,7 +152,7 @@ def storage_delete() -> Response:
     video_id = text_field(body_fields(), "videoId", max_length=4096)
     if not video_id:
         raise ApiError(400, "videoId is required")
-    return _enqueue_answer(_call(queue.enqueue, app_state().db, video_id, 2, current_actor()))
+    return _enqueue_answer(_call(lifecycle.enqueue, app_state().db, video_id, 2, current_actor()))
 
 
 @bp.get("/worker/next")
@@ -152,7 +166,7 @@ def next_job() -> Response:
         worker_clients.mark_incompatible(state.db, current_actor(), owner)
         raise ApiError(403, worker_clients.FIX)
     job = _call(
-        queue.claim_next_job,
+        lifecycle.claim_next_job,
         state.db,
         current_actor(),
         lease_seconds=state.settings.lease_seconds,
@@ -162,7 +176,7 @@ def next_job() -> Response:
         return Response(status=204)
     assert job.lease_expires_at is not None
     try:
-        job_files.drop_older_attempts(state.storage, job.id, job.attempts)
+        staging.drop_older_attempts(state.storage, job.id, job.attempts)
     except StorageError as exc:
         # The claim stands: leftovers only cost space, and the next claim tries again.
         log.warning("job %d: could not drop earlier attempts' staging: %s", job.id, exc)
@@ -220,7 +234,7 @@ def progress(job_id: int) -> dict[str, Any]:
         raise ApiError(400, "percent must be a number")
     state = app_state()
     job = _call(
-        queue.report_progress,
+        lifecycle.report_progress,
         state.db,
         current_actor(),
         job_id,
@@ -237,8 +251,8 @@ def upload(job_id: int, kind: str) -> tuple[dict[str, Any], int]:
     state = app_state()
     limit = state.settings.max_upload_bytes
     try:
-        kind, ext = job_files.upload_name(kind, request.args.get("ext"), request.content_type)
-    except job_files.UploadError as exc:
+        kind, ext = staging.upload_name(kind, request.args.get("ext"), request.content_type)
+    except staging.UploadError as exc:
         raise ApiError(400, str(exc)) from None
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, f"The file is larger than the limit of {limit} bytes")
@@ -247,12 +261,12 @@ def upload(job_id: int, kind: str) -> tuple[dict[str, Any], int]:
     request.max_content_length = limit + 1
     expected = _expected_digest()
     actor = current_actor()
-    job = _call(queue.check_lease, state.db, actor, job_id)
+    job = _call(check_lease, state.db, actor, job_id)
     # A key of its own: until this upload is verified, nothing else staged is touched.
-    key = job_files.staged_key(job.id, job.attempts, kind, ext)
+    key = staging.staged_key(job.id, job.attempts, kind, ext)
     # Checked when the body ends, before the backend commits, so a short, cut, empty or
     # mismatching body never becomes an object, not even for a moment.
-    reader = job_files.HashingReader(
+    reader = HashingReader(
         request.stream,
         limit=limit,
         expected_size=request.content_length,
@@ -262,7 +276,7 @@ def upload(job_id: int, kind: str) -> tuple[dict[str, Any], int]:
     )
     try:
         _call(state.storage.write, key, reader, content_type=request.content_type)
-    except job_files.UploadTooLarge:
+    except staging.UploadTooLarge:
         raise ApiError(413, f"The file is larger than the limit of {limit} bytes") from None
     except StreamRejected as exc:
         raise ApiError(400, _rejection(exc)) from None
@@ -272,12 +286,16 @@ def upload(job_id: int, kind: str) -> tuple[dict[str, Any], int]:
     if reader.rejected is not None or not reader.verified:
         # A backend that wrapped the reader's refusal, or stopped reading before the end.
         _call(state.storage.delete, key)
-        if isinstance(reader.rejected, job_files.UploadTooLarge):
+        if isinstance(reader.rejected, staging.UploadTooLarge):
             raise ApiError(413, f"The file is larger than the limit of {limit} bytes")
         raise ApiError(400, _rejection(reader.rejected))
-    _call(job_files.drop_other_extensions, state.storage, job.id, job.attempts, kind, key)
+    _call(staging.drop_other_extensions, state.storage, job.id, job.attempts, kind, key)
     _call(
-        queue.report_progress, state.db, actor, job_id, lease_seconds=state.settings.lease_seconds
+        lifecycle.report_progress,
+        state.db,
+        actor,
+        job_id,
+        lease_seconds=state.settings.lease_seconds,
     )
     return {"kind": kind, "ext": ext, "size": reader.size, "sha256": reader.hexdigest()}, 201
 
@@ -368,12 +386,16 @@ def fail(job_id: int) -> dict[str, Any]:
         retryable = retryable.strip().lower() not in ("0", "false", "no", "")
     if not isinstance(retryable, bool):
         raise ApiError(400, "retryable must be true or false")
-    error = text_field(fields, "error", max_length=queue.MAX_ERROR_LENGTH) or "unspecified error"
+    error = (
+        text_field(fields, "error", max_length=lifecycle.MAX_ERROR_LENGTH) or "unspecified error"
+    )
     retry_after = int_field(fields, "retry_after", 0)
-    if not 0 <= retry_after <= queue.MAX_RETRY_AFTER:
-        raise ApiError(400, f"retry_after must be between 0 and {queue.MAX_RETRY_AFTER} seconds")
+    if not 0 <= retry_after <= lifecycle.MAX_RETRY_AFTER:
+        raise ApiError(
+            400, f"retry_after must be between 0 and {lifecycle.MAX_RETRY_AFTER} seconds"
+        )
     job = _call(
-        queue.fail_job,
+        lifecycle.fail_job,
         app_state().db,
         current_actor(),
         job_id,

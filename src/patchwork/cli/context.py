@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from patchwork.app import prepare_instance
-from patchwork.archive.legacy_layout import open_archive_storage
 from patchwork.config import ConfigError, Settings, load_settings
 from patchwork.db import Database, DatabaseUnavailable
 from patchwork.db.migrate import is_current
 from patchwork.storage import Storage, StorageError
+from patchwork.storage.legacy_layout import open_archive_storage
 
 
 def settings_or_exit() -> Settings:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from patchwork.archive.importer import find_downloads, import_downloads
+from patchwork.archive.ingest.folders import find_downloads, import_downloads
 from patchwork.cli.context import database_or_exit, settings_or_exit, storage_or_exit
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from patchwork.archive import queue
+from patchwork.archive.queue import lifecycle
+from patchwork.archive.queue.records import Actor, JobAction, QueueError
 from patchwork.cli.context import database_or_exit, settings_or_exit
 from patchwork.ops.converters import MAX_ID
 
-CLI_ACTOR = queue.Actor(None, "cli")
+CLI_ACTOR = Actor(None, "cli")
 # Job ids are BIGINT: a larger number is a typo, not a lookup the database can answer.
 JOB_ID = click.IntRange(1, MAX_ID)
 
@@ -23,14 +24,14 @@ def jobs() -> None:
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(queue.STATES),
+    type=click.Choice(lifecycle.STATES),
     help="Only jobs in this state (repeatable; default: queued, leased and failed).",
 )
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
 def list_command(states: tuple[str, ...], limit: int) -> None:
     """List jobs, oldest first."""
     db = database_or_exit(settings_or_exit())
-    rows = queue.list_jobs(db, states or ("queued", "leased", "failed"), limit=limit)
+    rows = lifecycle.list_jobs(db, states or ("queued", "leased", "failed"), limit=limit)
     if not rows:
         click.echo("No jobs.")
         return
@@ -51,23 +52,23 @@ def list_command(states: tuple[str, ...], limit: int) -> None:
 @click.argument("job_ids", nargs=-1, type=JOB_ID, required=True)
 def retry(job_ids: tuple[int, ...]) -> None:
     """Put failed or cancelled jobs back in the queue with fresh attempts."""
-    _each(job_ids, queue.retry_job, "queued again")
+    _each(job_ids, lifecycle.retry_job, "queued again")
 
 
 @jobs.command("cancel")
 @click.argument("job_ids", nargs=-1, type=JOB_ID, required=True)
 def cancel(job_ids: tuple[int, ...]) -> None:
     """Cancel queued or leased jobs."""
-    _each(job_ids, queue.cancel_job, "cancelled")
+    _each(job_ids, lifecycle.cancel_job, "cancelled")
 
 
-def _each(job_ids: tuple[int, ...], action: queue.JobAction, done: str) -> None:
+def _each(job_ids: tuple[int, ...], action: JobAction, done: str) -> None:
     db = database_or_exit(settings_or_exit())
     failed = False
     for job_id in job_ids:
         try:
             action(db, CLI_ACTOR, job_id)
-        except queue.QueueError as exc:
+        except QueueError as exc:
             click.echo(f"Job {job_id}: {exc}", err=True)
             failed = True
         else:

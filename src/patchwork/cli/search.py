@@ -6,7 +6,7 @@ import time
 
 import click
 
-from patchwork.archive import search as search_service
+from patchwork.archive.search import service as search_service
 from patchwork.cli.context import database_or_exit, settings_or_exit
 
 

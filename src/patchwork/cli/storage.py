@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from patchwork.archive.storage_migrate import migrate_storage
-from patchwork.archive.storage_scan import Listed, scan_storage
+from patchwork.archive.maintenance.migrate import migrate_storage
+from patchwork.archive.maintenance.scan import Listed, scan_storage
 from patchwork.cli.context import database_or_exit, settings_or_exit, storage_or_exit
 from patchwork.storage import StorageError, open_storage
 

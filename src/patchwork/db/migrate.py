@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from patchwork.db.engine import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+#: Rebuilds the search index on a connection. The index is the search room's
+#: (:mod:`patchwork.archive.search.indexing` registers its rebuild on import), and ``db/`` sits
+#: below the archive, so a migration that must refill the index calls what was registered here.
+_search_reindex: Callable[[Connection], object] | None = None
+
+
+def register_search_reindex(reindex: Callable[[Connection], object]) -> None:
+    global _search_reindex
+    _search_reindex = reindex
+
+
+def rebuild_search_index(connection: Connection) -> None:
+    """Refill the search index of an archive that has rows (called by migrations)."""
+    if _search_reindex is None:
+        raise RuntimeError("this upgrade rebuilds the search index: run `patchwork db upgrade`")
+    _search_reindex(connection)
 
 
 def alembic_config() -> Config:

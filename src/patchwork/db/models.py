@@ -86,7 +86,7 @@ class Video(Base):
     source_target: Mapped[str | None] = mapped_column(IdString(512))
     archived_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
-    # Search: marked, normalised text kept by patchwork.db.search_index (docs/search.md).
+    # Search: marked, normalised text kept by patchwork.archive.search.indexing (docs/search.md).
     search_title: Mapped[str | None] = mapped_column(SearchText())
     search_channel: Mapped[str | None] = mapped_column(SearchText())
 
@@ -110,7 +110,7 @@ class Channel(Base):
 
 
 class VideoTerm(Base):
-    """Search postings of a video (patchwork.db.search_index); deleted with the video."""
+    """Search postings of a video (patchwork.archive.search.indexing); deleted with the video."""
 
     __tablename__ = "video_terms"
     __table_args__ = (
@@ -124,7 +124,7 @@ class VideoTerm(Base):
     )
     term: Mapped[str] = mapped_column(SearchTerm(), primary_key=True)
     in_title: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: The video's newest-first sort key (search_index.video_rank: upload date, then id).
+    #: The newest-first sort key (patchwork.archive.search.indexing.video_rank: upload date, id).
     rank: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -274,7 +274,7 @@ class Worker(Base):
     progress_percent: Mapped[float | None] = mapped_column(Float)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # Who last claimed as this worker: X-Patchwork-Worker's value, or a marker for a claim
-    # without it (patchwork.archive.worker_clients); NULL until the first claim.
+    # without it (patchwork.archive.queue.worker_clients); NULL until the first claim.
     client: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -286,7 +286,3 @@ class KeyValue(Base):
 
     key: Mapped[str] = mapped_column(IdString(255), primary_key=True)
     value: Mapped[str | None] = mapped_column(String(255))
-
-
-# The search index hooks every flush of these models; imported last because it needs them.
-import patchwork.db.search_index  # noqa: E402, F401

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from patchwork.archive.importer import ImportReport, find_downloads, import_downloads
+from patchwork.archive.ingest.folders import ImportReport, find_downloads, import_downloads
 from patchwork.db import Database
 from patchwork.storage import Storage
 

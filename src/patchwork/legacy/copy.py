@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, distinct, func, insert, null, select
 from sqlalchemy.orm import Session
 
-from patchwork.archive.ingest import parse_compact_date
-from patchwork.archive.records import romanized_name_of
+from patchwork.archive.catalog.records import romanized_name_of
+from patchwork.archive.ingest.info_json import parse_compact_date
+from patchwork.archive.search.indexing import channel_search_fields, video_rank, video_search_fields
 from patchwork.db.models import Channel, ChannelTerm, Video, VideoTerm
-from patchwork.db.search_index import channel_search_fields, video_rank, video_search_fields
 from patchwork.db.types import utcnow
 from patchwork.legacy.dialect import as_text
 from patchwork.legacy.report import ImportReport
@@ -134,7 +134,7 @@ def copy_songs(source: LegacySource, writer: Writer, report: ImportReport, tick:
 
 
 #: Set by the run when the target archive starts empty: search fields and postings are then
-#: built once at the end by ``search_index.reindex`` (index dropped, one sort) instead of
+#: built once at the end by ``indexing.reindex`` (index dropped, one sort) instead of
 #: row by row, which is most of a first import's time.
 DEFER_SEARCH_INDEX = "patchwork_legacy_defer_index"
 
@@ -148,7 +148,7 @@ def _insert_videos(session: Session, rows: list[dict[str, Any]]) -> None:
 
     The ORM would index them through its flush hooks one row and two statements at a time,
     which is hours at a million rows; this computes the same fields with the same functions
-    (patchwork.db.search_index). Changed rows still go through the ORM.
+    (patchwork.archive.search.indexing). Changed rows still go through the ORM.
     """
     if not rows:
         return

@@ -11,8 +11,8 @@ import math
 
 from sqlalchemy import select
 
-from patchwork.archive.file_kinds import is_allowed
-from patchwork.archive.video_files import KnownVideo, record_known_videos
+from patchwork.archive.ingest.video_files import KnownVideo, record_known_videos
+from patchwork.archive.media.file_kinds import is_allowed
 from patchwork.db.models import KeyValue, Video, ViewCount
 from patchwork.legacy.report import ImportReport
 from patchwork.legacy.source import LegacySource

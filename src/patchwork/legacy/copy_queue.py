@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from patchwork.archive.job_records import InvalidRequest
-from patchwork.archive.queue import ACTIVE_STATES, target_for
-from patchwork.archive.targets import Target
+from patchwork.archive.ingest.targets import Target
+from patchwork.archive.queue.lifecycle import ACTIVE_STATES, target_for
+from patchwork.archive.queue.records import InvalidRequest
 from patchwork.archive.tokens import MAX_SECRET_LENGTH, hash_secret
 from patchwork.config import redact_url
 from patchwork.db.models import Job, JobEvent, Token, Worker

@@ -8,12 +8,13 @@ from datetime import tzinfo
 
 from sqlalchemy import select
 
+from patchwork.archive.search.indexing import reindex
 from patchwork.db import Database
 from patchwork.db.models import Video
-from patchwork.db.search_index import reindex
 from patchwork.legacy import copy, copy_extras, copy_queue
 from patchwork.legacy.report import ImportReport
-from patchwork.legacy.source import TABLES, LegacySource
+from patchwork.legacy.source import LegacySource
+from patchwork.legacy.tables import TABLES
 from patchwork.legacy.writer import Progress, Writer
 
 #: ``(label, total rows) -> context manager yielding a tick(n) callable``: a progress bar.

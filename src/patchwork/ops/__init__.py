@@ -1,4 +1,4 @@
-"""The operations surface: request logs, health checks, metrics, rate limits, the OpenAPI document.
+"""The operations surface: request logs, health checks, metrics, rate limits.
 
 ``register_ops(app)`` wires all of it into an app; each part lives in its own module.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Flask
 
 from patchwork.ops import health, limits, metrics, request_log, settings
-from patchwork.ops.openapi import register as register_openapi
 
 
 def register_ops(app: Flask) -> None:
@@ -18,6 +17,5 @@ def register_ops(app: Flask) -> None:
     limits.register(app, ops_settings)
     metrics.register(app, ops_settings)
     health.register(app)
-    register_openapi(app)
     # Outermost WSGI layer: it times the whole response, streaming included.
     request_log.install(app, observers=[metrics.observe])

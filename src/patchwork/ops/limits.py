@@ -34,9 +34,9 @@ from limits import RateLimitItem, parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from patchwork.api.auth import AUTH_FAILURES_EXTENSION
-from patchwork.api.errors import error_response
 from patchwork.config import ConfigError
+from patchwork.http.auth import AUTH_FAILURES_EXTENSION
+from patchwork.http.errors import error_response
 from patchwork.ops.settings import OpsSettings
 
 log = logging.getLogger(__name__)

@@ -33,10 +33,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import event, func, select
 
-from patchwork.api.errors import error_response
-from patchwork.archive import workers
-from patchwork.archive.queue import STATES
+from patchwork.archive.queue import workers
+from patchwork.archive.queue.lifecycle import STATES
 from patchwork.db.models import Job
+from patchwork.http.errors import error_response
 from patchwork.ops.request_log import Finished
 from patchwork.ops.settings import OpsSettings
 from patchwork.state import AppState, app_state

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template
 
-from patchwork.archive import queue
+from patchwork.archive.queue import lifecycle
 from patchwork.state import app_state
 from patchwork.web import pages
 from patchwork.web.filters import register_filters
@@ -29,13 +29,13 @@ SHOWN_FAILED = 50
 @bp.get("/queue")
 def queue_page() -> str:
     db = app_state().db
-    active = queue.list_jobs(db, queue.ACTIVE_STATES, limit=SHOWN_ACTIVE)
-    failed = queue.list_jobs(db, ("failed",), limit=SHOWN_FAILED, newest_first=True)
+    active = lifecycle.list_jobs(db, lifecycle.ACTIVE_STATES, limit=SHOWN_ACTIVE)
+    failed = lifecycle.list_jobs(db, ("failed",), limit=SHOWN_FAILED, newest_first=True)
     return render_template(
         "queue.html",
         jobs=active,
-        queued=queue.count_jobs(db, "queued"),
-        leased=queue.count_jobs(db, "leased"),
+        queued=lifecycle.count_jobs(db, "queued"),
+        leased=lifecycle.count_jobs(db, "leased"),
         failed=failed,
         mode_names={0: "archive", 1: "re-archive", 2: "delete"},
     )

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from flask import Flask
 from markupsafe import Markup, escape
 
-from patchwork.archive.source_urls import http_url
+from patchwork.archive.ingest.source_urls import http_url
 
 # http(s) URLs up to whitespace or an angle bracket / quote; trailing punctuation is left out.
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)

@@ -12,13 +12,17 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from patchwork.api import answers, shapes
-from patchwork.api.catalog import RECENT_COUNT, is_probably_bot
-from patchwork.archive import channels, media, search, videos, watch, workers
-from patchwork.archive.search import BadQuery
-from patchwork.archive.storage_stats import StatsUnavailable
+from patchwork.archive.catalog import channels, videos, watch
+from patchwork.archive.maintenance.stats import StatsUnavailable
+from patchwork.archive.media import objects
+from patchwork.archive.queue import workers
+from patchwork.archive.search import service as search_service
+from patchwork.archive.search.service import BadQuery
 from patchwork.db import DatabaseUnavailable
 from patchwork.db.types import utcnow
+from patchwork.http import answers, shapes
+from patchwork.http.answers import RECENT_COUNT
+from patchwork.http.params import is_probably_bot
 from patchwork.state import app_state
 
 bp = Blueprint("pages", __name__, template_folder="templates")
@@ -99,7 +103,7 @@ def captions_vtt(video_id: str, lang: str) -> Response:
 @bp.get("/channel/<channel_id>")
 def channel_page(channel_id: str) -> str | tuple[str, int]:
     state = app_state()
-    if not media.plausible_id(channel_id):
+    if not objects.plausible_id(channel_id):
         return not_found("This channel is not in the archive.")
     profile = channels.channel_profile(state.db, channel_id)
     found = videos.channel_videos(
@@ -115,8 +119,8 @@ def channel_page(channel_id: str) -> str | tuple[str, int]:
         channel=profile,
         page=found,
         results=shapes.video_list(found.items),
-        has_avatar=media.media_object(state.db, "avatar", channel_id) is not None,
-        has_banner=media.media_object(state.db, "banner", channel_id) is not None,
+        has_avatar=objects.media_object(state.db, "avatar", channel_id) is not None,
+        has_banner=objects.media_object(state.db, "banner", channel_id) is not None,
     )
 
 
@@ -132,12 +136,12 @@ def search_page() -> str | tuple[str, int]:
     if q:
         try:
             if kind == "channels":
-                found = search.search_channels(
+                found = search_service.search_channels(
                     state.db, q, page=page, per_page=state.settings.results_per_page_channel
                 )
                 results = shapes.channel_search_page(found)["results"]
             else:
-                found = search.search_videos(
+                found = search_service.search_videos(
                     state.db, q, page=page, per_page=state.settings.results_per_page
                 )
                 results = shapes.video_list(found.items)

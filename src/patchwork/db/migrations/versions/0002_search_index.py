@@ -83,9 +83,9 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.scalar(sa.text("SELECT COUNT(*) FROM channels")):
         # An existing archive: fill the index now, so search works right after the upgrade.
-        from patchwork.db.search_index import reindex
+        from patchwork.db.migrate import rebuild_search_index
 
-        reindex(bind)
+        rebuild_search_index(bind)
 
 
 def downgrade() -> None:

@@ -74,9 +74,9 @@ def _create(with_rank: bool) -> None:
 def _refill() -> None:
     bind = op.get_bind()
     if bind.scalar(sa.text("SELECT COUNT(*) FROM videos")):
-        from patchwork.db.search_index import reindex
+        from patchwork.db.migrate import rebuild_search_index
 
-        reindex(bind)
+        rebuild_search_index(bind)
 
 
 def upgrade() -> None:

@@ -1,0 +1,59 @@
+"""Reading channels: profiles with aliases, random picks."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from patchwork.archive.catalog.random_picks import pick_random
+from patchwork.archive.catalog.records import (
+    ChannelProfile,
+    ChannelSummary,
+    distinct_romanization,
+    romanized_name_of,
+)
+from patchwork.db import Database
+from patchwork.db.dialect import newest_first
+from patchwork.db.models import Channel, Video
+
+
+def channel_profile(db: Database, channel_id: str) -> ChannelProfile | None:
+    """Name from the newest video (as the original), aliases = every name it was archived under."""
+    with db.reading() as session:
+        channel = session.scalars(select(Channel).where(Channel.channel_id == channel_id)).first()
+        newest_name = session.scalar(
+            select(Video.channel_name)
+            .where(Video.channel_id == channel_id)
+            .order_by(newest_first(session, Video.upload_date), Video.id.desc())
+            .limit(1)
+        )
+        if channel is None and newest_name is None:
+            return None
+        last_used = func.max(Video.id)
+        aliases = list(
+            session.scalars(
+                select(Video.channel_name)
+                .where(Video.channel_id == channel_id)
+                .group_by(Video.channel_name)
+                .order_by(last_used.desc())
+            ).all()
+        )
+        video_count = session.scalar(
+            select(func.count()).select_from(Video).where(Video.channel_id == channel_id)
+        )
+        name = newest_name if newest_name is not None else channel.name if channel else ""
+        if not aliases and name:
+            aliases = [name]
+        romanized = romanized_name_of(name, channel.romanized_name if channel else None)
+        return ChannelProfile(
+            channel_id=channel_id,
+            name=name,
+            description=channel.description if channel else None,
+            aliases=aliases,
+            romanized_name=distinct_romanization(name, romanized),
+            video_count=video_count or 0,
+        )
+
+
+def random_channels(db: Database, count: int) -> list[ChannelSummary]:
+    with db.reading() as session:
+        return [ChannelSummary.of(c) for c in pick_random(session, Channel, count)]

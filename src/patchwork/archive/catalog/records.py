@@ -1,0 +1,135 @@
+"""Plain records the services hand to the web layers (no ORM objects leave a session)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+from patchwork.archive.search.indexing import channel_romaji
+from patchwork.db.models import Channel, Video
+
+T = TypeVar("T")
+
+BYTES_PER_MB = 1024 * 1024  # the original called MiB "MB"; the API keeps its unit name
+
+
+@dataclass(frozen=True)
+class VideoSummary:
+    video_id: str
+    title: str
+    channel_id: str
+    channel_name: str
+    upload_date: date | None
+    description: str
+    romanized_title: str | None = None
+
+    @classmethod
+    def of(cls, video: Video) -> VideoSummary:
+        return cls(
+            video_id=video.video_id,
+            title=video.title,
+            channel_id=video.channel_id,
+            channel_name=video.channel_name,
+            upload_date=video.upload_date,
+            description=video.description,
+            romanized_title=video.romanized_title,
+        )
+
+
+@dataclass(frozen=True)
+class ChannelSummary:
+    channel_id: str
+    name: str
+    #: Never empty: every channel has a romanized name, its name itself when it needs none.
+    romanized_name: str
+    description: str | None
+
+    @classmethod
+    def of(cls, channel: Channel) -> ChannelSummary:
+        return cls(
+            channel_id=channel.channel_id,
+            name=channel.name,
+            romanized_name=romanized_name_of(channel.name, channel.romanized_name),
+            description=channel.description,
+        )
+
+    @property
+    def distinct_romanization(self) -> str | None:
+        return distinct_romanization(self.name, self.romanized_name)
+
+
+def distinct_romanization(name: str, romanized: str) -> str | None:
+    """The romanized name when it says something the name does not (worth showing)."""
+    return romanized if romanized != name else None
+
+
+def romanized_name_of(name: str, stored: str | None = None) -> str:
+    """A channel's romanized name: the stored one, else romaji made now, else the name.
+
+    New channels get theirs when written; this covers rows written before (imports of the
+    original kept NULL where its worker wrote none).
+    """
+    if stored:
+        return stored
+    return (channel_romaji(name) or name) if name else ""
+
+
+@dataclass(frozen=True)
+class ChannelProfile:
+    channel_id: str
+    name: str
+    description: str | None
+    aliases: list[str]
+    romanized_name: str | None
+    video_count: int
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+    capped: bool = False
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    video_id: str
+    extension: str | None
+    size_bytes: int
+    content_type: str | None
+    storage_key: str
+
+    @property
+    def size_mb(self) -> float:
+        return round(self.size_bytes / BYTES_PER_MB, 2)
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    name: str
+    status: str | None
+    last_seen_at: datetime
+    online: bool
+    current_job_id: int | None
+    progress_percent: float | None
+    client: str | None = None  # X-Patchwork-Worker of its last heartbeat
+    # False once it claimed without that header (the original worker): it gets no jobs.
+    compatible: bool = True
+    incompatible_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class StorageStatus:
+    number_of_files: int
+    number_of_channels: int
+    storage_size_mb: float
+    most_recent_upload_date: date | None
+    most_recent_archived_at: datetime | None
+    units: str = "MB"

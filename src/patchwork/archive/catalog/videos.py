@@ -1,0 +1,110 @@
+"""Reading videos: single lookups, listings, random and featured picks, files, views."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from patchwork.archive.catalog.paging import paginate
+from patchwork.archive.catalog.random_picks import pick_random
+from patchwork.archive.catalog.records import FileInfo, Page, VideoSummary
+from patchwork.db import Database
+from patchwork.db.dialect import add_to_counter, newest_first
+from patchwork.db.models import Channel, StoredFile, Video, ViewCount
+
+DAILY_FEATURED_COUNT = 2
+
+
+def get_video(db: Database, video_id: str) -> VideoSummary | None:
+    with db.reading() as session:
+        video = _find(session, video_id)
+        return VideoSummary.of(video) if video else None
+
+
+def _find(session: Session, video_id: str) -> Video | None:
+    return session.scalars(select(Video).where(Video.video_id == video_id)).first()
+
+
+def recently_archived(db: Database, limit: int) -> list[VideoSummary]:
+    with db.reading() as session:
+        rows = session.scalars(select(Video).order_by(Video.id.desc()).limit(limit)).all()
+        return [VideoSummary.of(v) for v in rows]
+
+
+def popular(db: Database, limit: int) -> list[VideoSummary]:
+    """Most viewed first; equal counts go to the most recently archived."""
+    with db.reading() as session:
+        rows = session.scalars(
+            select(Video)
+            .join(ViewCount, ViewCount.video_id == Video.video_id)
+            .order_by(ViewCount.count.desc(), Video.id.desc())
+            .limit(limit)
+        ).all()
+        return [VideoSummary.of(v) for v in rows]
+
+
+def random_videos(db: Database, count: int) -> list[VideoSummary]:
+    with db.reading() as session:
+        return [VideoSummary.of(v) for v in pick_random(session, Video, count)]
+
+
+def daily_featured(db: Database, day: date) -> list[VideoSummary]:
+    """The same picks all day (seeded by the date), different ones tomorrow, never a crash."""
+    rng = random.Random(int(day.strftime("%Y%m%d")))
+    with db.reading() as session:
+        picks = pick_random(session, Video, DAILY_FEATURED_COUNT, rng=rng)
+        return [VideoSummary.of(v) for v in sorted(picks, key=lambda v: v.id)]
+
+
+def channel_videos(
+    db: Database, channel_id: str, *, page: int, per_page: int
+) -> Page[VideoSummary] | None:
+    """A channel's videos, newest upload first; ``None`` for a channel the archive lacks."""
+    with db.reading() as session:
+        query = (
+            select(Video)
+            .where(Video.channel_id == channel_id)
+            .order_by(newest_first(session, Video.upload_date), Video.id.desc())
+        )
+        result = paginate(session, query, page=page, per_page=per_page, convert=VideoSummary.of)
+        if result.total == 0 and not _channel_exists(session, channel_id):
+            return None
+        return result
+
+
+def _channel_exists(session: Session, channel_id: str) -> bool:
+    found = session.scalar(select(Channel.id).where(Channel.channel_id == channel_id).limit(1))
+    return found is not None
+
+
+def video_file(db: Database, video_id: str, kind: str = "video") -> FileInfo | None:
+    with db.reading() as session:
+        row = session.scalars(
+            select(StoredFile).where(StoredFile.video_id == video_id, StoredFile.kind == kind)
+        ).first()
+        if row is None:
+            return None
+        return FileInfo(
+            video_id=row.video_id,
+            extension=row.extension,
+            size_bytes=row.size_bytes,
+            content_type=row.content_type,
+            storage_key=row.storage_key,
+        )
+
+
+def count_view(db: Database, video_id: str) -> bool:
+    """Add one view; ``False`` (and nothing written) for a video the archive lacks."""
+    with db.transaction() as session:
+        if _find(session, video_id) is None:
+            return False
+        add_to_counter(session, ViewCount.__table__, {"video_id": video_id}, "count")  # type: ignore[arg-type]
+        return True
+
+
+def view_count(db: Database, video_id: str) -> int:
+    with db.reading() as session:
+        return session.scalar(select(ViewCount.count).where(ViewCount.video_id == video_id)) or 0

@@ -1,0 +1,119 @@
+"""What the viewer pages need beyond the API's listings: a watch page's details, caption
+text as WebVTT, the counts on the status page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from patchwork.archive.catalog.records import FileInfo, VideoSummary
+from patchwork.archive.catalog.videos import video_file, view_count
+from patchwork.archive.media.captions_vtt import CONVERTIBLE, MAX_CONVERT_BYTES, to_webvtt
+from patchwork.archive.media.objects import (
+    CaptionTrack,
+    caption_object,
+    list_captions,
+    plausible_id,
+)
+from patchwork.db import Database
+from patchwork.db.models import Job, Video
+from patchwork.storage import Storage, StorageError
+
+#: Caption files bigger than this are not converted (the one bound of every converter).
+MAX_CAPTION_BYTES = MAX_CONVERT_BYTES
+
+
+@dataclass(frozen=True)
+class WatchDetails:
+    video: VideoSummary
+    source_url: str | None
+    platform: str
+    duration: int | None
+    archived_at: datetime
+    file: FileInfo | None
+    has_thumbnail: bool
+    captions: list[CaptionTrack]
+    views: int
+
+    @property
+    def caption_languages(self) -> list[str]:
+        """One track per language, in the order stored (vtt is served as is, others converted)."""
+        seen: list[str] = []
+        for track in self.captions:
+            if track.format in CONVERTIBLE and track.language not in seen:
+                seen.append(track.language)
+        return seen
+
+
+def watch_details(db: Database, video_id: str) -> WatchDetails | None:
+    if not plausible_id(video_id):
+        return None
+    with db.reading() as session:
+        row = session.scalars(select(Video).where(Video.video_id == video_id)).first()
+        if row is None:
+            return None
+        summary = VideoSummary.of(row)
+        source_url, platform = row.source_url, row.platform
+        duration, archived_at = row.duration, row.archived_at
+    return WatchDetails(
+        video=summary,
+        source_url=source_url,
+        platform=platform,
+        duration=duration,
+        archived_at=archived_at,
+        file=video_file(db, video_id),
+        has_thumbnail=video_file(db, video_id, "thumbnail") is not None,
+        captions=list_captions(db, video_id) or [],
+        views=view_count(db, video_id),
+    )
+
+
+def caption_as_webvtt(db: Database, storage: Storage, video_id: str, language: str) -> str | None:
+    """The language's best convertible track as WebVTT text; ``None`` when there is none."""
+    tracks = list_captions(db, video_id)
+    if not tracks:
+        return None
+    formats = [t.format for t in tracks if t.language == language and t.format in CONVERTIBLE]
+    if not formats:
+        return None
+    fmt = min(formats, key=CONVERTIBLE.index)
+    found = caption_object(db, video_id, language, fmt)
+    if found is None or (found.size_bytes or 0) > MAX_CAPTION_BYTES:
+        return None
+    try:
+        raw = b"".join(storage.iter_object(found.storage_key))
+    except (StorageError, ValueError):
+        return None
+    if len(raw) > MAX_CAPTION_BYTES:
+        return None
+    return to_webvtt(raw.decode("utf-8-sig", errors="replace"), fmt)
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    queued: int
+    leased: int
+    failed: int
+
+
+def queue_counts(db: Database) -> QueueCounts:
+    """Jobs per state in one grouped query."""
+    with db.reading() as session:
+        rows = session.execute(
+            select(Job.state, func.count())
+            .where(Job.state.in_(("queued", "leased", "failed")))
+            .group_by(Job.state)
+        ).all()
+    counts = {state: int(n) for state, n in rows}
+    return QueueCounts(counts.get("queued", 0), counts.get("leased", 0), counts.get("failed", 0))
+
+
+def job_urls(db: Database, job_ids: list[int]) -> dict[int, str]:
+    """The URLs of the given jobs (for "currently archiving …" on the status page)."""
+    if not job_ids:
+        return {}
+    with db.reading() as session:
+        rows = session.execute(select(Job.id, Job.url).where(Job.id.in_(job_ids))).all()
+    return {int(i): u for i, u in rows}

@@ -1,0 +1,1 @@
+"""Test helpers: fixture plugins (listed in tests/conftest.py) and sample builders."""
