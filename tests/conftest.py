@@ -32,6 +32,8 @@ pytest_plugins = [
     "support.browser_fixtures",  # Chromium against a live archive
     "support.frontend_archive",  # an archive laid out the way Patchwork-Browser reads it
     "support.legacy_fixtures",  # the original's databases on MariaDB and PostgreSQL
+    "support.legacy_awkward",  # one of them filled with the original's awkward rows
+    "support.media_fixtures",  # one video's files on each storage backend, for /media
 ]
 
 BACKEND_ENV = {

@@ -24,7 +24,7 @@ from support.queue_fixtures import Tokens, auth, enqueue, worker_auth
 
 URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 DELETE_ID = "aaaaaaaaaaa"
-# The original worker's shipped config.ini, with the keys it uses (API-CONTRACT.md §6).
+# The original worker's shipped config.ini, with the keys it uses (docs/api-contract.md §6).
 ORIGINAL_INI = """\
 [path]
 rclone_path = rclone

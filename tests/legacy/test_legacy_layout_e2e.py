@@ -5,7 +5,7 @@ fallback; by default the fallback is the same storage as the videos (and everyth
 and its listing used to come back empty, so every completion answered 409. Here a worker
 archives, re-archives and deletes on local disk and on moto's S3, with one storage URL for
 everything and with separate video, content and channel-image URLs, and the objects land
-where the original's rclone put them (API-CONTRACT.md §7).
+where the original's rclone put them (docs/api-contract.md §7).
 """
 
 from __future__ import annotations

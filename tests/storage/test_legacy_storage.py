@@ -1,4 +1,4 @@
-"""An original bucket (API-CONTRACT.md §7) on moto's S3 server, served in place.
+"""An original bucket (docs/api-contract.md §7) on moto's S3 server, served in place.
 
 Videos in one bucket at ``VTuber Covers Archive/{id}.webm``, thumbnails, metadata and
 captions in another under the same prefix, channel images as ``{channel_id}_pfp.jpg``. After

@@ -1,4 +1,4 @@
-"""The data model (DESIGN.md "Data model"); the original's tables are named in each docstring."""
+"""The data model (docs/design.md, "Data model"); each docstring names the original's table."""
 
 from __future__ import annotations
 

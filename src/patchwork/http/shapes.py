@@ -1,4 +1,4 @@
-"""JSON shapes of the original API (API-CONTRACT.md), field names kept exactly.
+"""JSON shapes of the original API (docs/api-contract.md), field names kept exactly.
 
 Null rule: a field the original always filled with a string is a string here too, because
 the reference frontend dereferences them without a check (``description.split``,

@@ -1,4 +1,4 @@
-"""The original's tables (API-CONTRACT.md §5) as SQLAlchemy Core tables, for reading only.
+"""The original's tables (docs/api-contract.md §5) as SQLAlchemy Core tables, for reading only.
 
 The same columns exist in the original's MySQL schema and the successor's PostgreSQL one;
 the types differ (``float`` vs ``double precision``, ``int`` vs ``integer``) but only the

@@ -1,10 +1,10 @@
 """Serving an original Patchwork bucket in place: Patchwork's keys mapped onto its layout.
 
-The original's rclone targets (API-CONTRACT.md §7) put videos at ``<prefix>/{id}.{ext}``,
+The original's rclone targets (docs/api-contract.md §7) put videos at ``<prefix>/{id}.{ext}``,
 thumbnails, metadata and captions under ``thumbnails/``, ``metadata/`` and ``captions/`` of
 another prefix (often another bucket), and channel images at ``{channel_id}_pfp.jpg`` and
 ``{channel_id}_banner.jpg``. :class:`LegacyLayoutStorage` is a :class:`Storage` that keeps
-Patchwork's own keys (DESIGN.md) everywhere else — database rows, the media endpoints, the
+Patchwork's own keys (docs/design.md) everywhere else — database rows, the media endpoints, the
 scan — and translates them here only, so nothing is copied and ``storage migrate`` can later
 move objects into Patchwork's layout without touching a row.
 

@@ -1,1 +1,4 @@
-"""maintenance"""
+"""Looking after what is stored: statistics providers, ``storage scan`` and ``storage migrate``.
+
+Decision 0006 (storage statistics are entry points).
+"""

@@ -1,7 +1,7 @@
 """``patchwork storage scan``: what is really in storage, recorded and checked.
 
 The walk lists storage once, in pages of objects. Each object is matched to its video by its
-key (DESIGN.md layout; an original bucket appears in that layout through
+key (docs/design.md layout; an original bucket appears in that layout through
 :mod:`patchwork.storage.legacy_layout`): exact sizes replace the original's approximate
 ``size_mb``, thumbnails, metadata and captions the original never recorded get rows, channel
 images set the channel's flags, and with ``hash_files`` every file's SHA-256 is recorded —

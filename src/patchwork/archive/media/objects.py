@@ -1,6 +1,6 @@
 """What the media endpoints serve: storage keys of a video's files, captions, channel images.
 
-Keys come from database rows (or, for channel images, from the fixed layout in DESIGN.md),
+Keys come from database rows (or, for channel images, from the fixed layout in docs/design.md),
 never from request text, so a hostile id can at worst miss.
 """
 

@@ -1,0 +1,36 @@
+"""The repository is self-contained: nothing it ships points at files outside it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tracked_text_files() -> list[Path]:
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    suffixes = {".py", ".md", ".toml", ".html", ".txt", ".cfg", ".ini", ".sql", ""}
+    return [ROOT / name for name in listed if Path(name).suffix in suffixes]
+
+
+def test_no_file_points_outside_the_repository() -> None:
+    outside = []
+    for path in tracked_text_files():
+        if not path.is_file() or path == Path(__file__):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "../shared" in text:
+            outside.append(str(path.relative_to(ROOT)))
+    assert outside == []
+
+
+def test_the_documents_the_code_cites_are_here() -> None:
+    for name in ("docs/api-contract.md", "docs/design.md", "README.md"):
+        assert (ROOT / name).is_file(), name
