@@ -3,7 +3,7 @@
     .venv/bin/python bench/legacy_import.py --rows 1000000 \
         --mysql mysql+pymysql://root@127.0.0.1:3306/x
 
-Builds the original's schema (tests/legacy_schema.sql) in ``patchwork_bench_legacy`` with
+Builds the original's schema (tests/support/legacy_schema.sql) in ``patchwork_bench_legacy`` with
 multi-row INSERTs: N songs with a romanized row and a files row each, N/100 channels, N/10
 views and a few thousand queue, log and token rows. The target is a fresh MariaDB database
 ``patchwork_bench_target``. The import runs as ``patchwork legacy import`` in a subprocess;

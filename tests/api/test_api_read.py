@@ -260,7 +260,7 @@ def test_video_data_falls_back_to_the_database(
     sample = BY_ID["aaaaaaaaaa1"]
     assert data == {
         "_type": "video",
-        "subtitles": data["subtitles"],  # tests/test_frontend_reads.py checks them
+        "subtitles": data["subtitles"],  # tests/api/test_frontend_reads.py checks them
         "channel": sample["channel"],
         "channel_id": sample["channel_id"],
         "description": sample["description"],

@@ -3,7 +3,7 @@
 Every request is spelled as the frontend's JSX spells it (VideoPlayer, VideoGrid, ChannelCard,
 SearchResultsChannel), with the VITE_* domains pointed at /media/…, against both storage
 layouts (Patchwork's versioned keys and the original's bucket) on local disk and moto S3
-(tests/frontend_archive.py builds them).
+(tests/support/frontend_archive.py builds them).
 """
 
 from __future__ import annotations

@@ -4,37 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_listening(server: subprocess.Popen[bytes], deadline: float) -> None:
-    """Read gunicorn's log until it says it is listening (an event, not a guess)."""
-    assert server.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(server.stdout, selectors.EVENT_READ)
-        seen = b""
-        while b"Booting worker" not in seen:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not selector.select(timeout=remaining):
-                raise AssertionError(f"server did not start: {seen.decode(errors='replace')}")
-            line = server.stdout.readline()
-            if not line:
-                raise AssertionError(f"server exited: {seen.decode(errors='replace')}")
-            seen += line
+from support.served import BIN, free_port, wait_until_listening
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -53,7 +28,7 @@ def test_serve_answers_on_an_empty_archive(tmp_path: Path) -> None:
         [BIN / "patchwork", "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True
     )
     assert upgrade.returncode == 0, upgrade.stderr
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [BIN / "patchwork", "serve", "--port", str(port), "--workers", "1"],
         env=env,
@@ -62,7 +37,7 @@ def test_serve_answers_on_an_empty_archive(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_until_listening(server, time.monotonic() + 30)
+        wait_until_listening(server, time.monotonic() + 30)
         status, body = _get(f"http://127.0.0.1:{port}/api/recently_archived")
         assert status == 200 and json.loads(body) == []
     finally:
@@ -77,7 +52,7 @@ def test_serve_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:
         "PATCHWORK_INSTANCE_PATH": str(tmp_path),
     }
     run = subprocess.run(
-        [BIN / "patchwork", "serve", "--port", str(_free_port())],
+        [BIN / "patchwork", "serve", "--port", str(free_port())],
         env=env,
         cwd=tmp_path,
         capture_output=True,

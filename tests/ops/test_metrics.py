@@ -16,7 +16,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
-from test_serve import BIN, _free_port, _wait_until_listening
 
 from patchwork.app import create_app
 from patchwork.archive.queue import lifecycle
@@ -25,6 +24,7 @@ from patchwork.archive.tokens import create_token
 from patchwork.config import Settings
 from patchwork.state import app_state
 from support.queue_fixtures import WORKER_CLIENT_HEADERS
+from support.served import BIN, free_port, wait_until_listening
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -120,7 +120,7 @@ def test_media_bytes(client: FlaskClient, app: Flask) -> None:
 
 
 def test_metrics_token(settings: Settings) -> None:
-    app = create_app(settings.with_overrides(extra={"PATCHWORK_METRICS_TOKEN": "s3cret"}))
+    app = create_app(settings.with_environment({"PATCHWORK_METRICS_TOKEN": "s3cret"}))
     client = app.test_client()
     refused = client.get("/metrics")
     assert refused.status_code == 401 and refused.get_json() == {"error": "Authentication required"}
@@ -146,7 +146,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, int]]:
             [BIN / "patchwork", *command], env=env, cwd=tmp_path, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [BIN / "patchwork", "serve", "--port", str(port), "--workers", "2", "--threads", "4"],
         env=env,
@@ -155,7 +155,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, int]]:
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_until_listening(server, time.monotonic() + 60)
+        wait_until_listening(server, time.monotonic() + 60)
         # Keep reading its log (one line per request) so a full pipe never blocks the server.
         assert server.stdout is not None
         threading.Thread(target=server.stdout.read, daemon=True).start()

@@ -1,7 +1,7 @@
 """An archive holding the samples the frontend-URL tests request, in either storage layout.
 
 ``make_archive`` builds one per layout (Patchwork's versioned keys, the original's bucket)
-and backend (local directory, moto S3); see tests/test_media_frontend_urls.py.
+and backend (local directory, moto S3); see tests/api/test_media_frontend_urls.py.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def make_archive(
             "PATCHWORK_LEGACY_CONTENT_URL": roots[1],
             "PATCHWORK_LEGACY_CHANNEL_IMAGES_URL": roots[2],
         }
-        base = base.with_overrides(storage_url=roots[0], extra=extra)
+        base = base.with_overrides(storage_url=roots[0]).with_environment(extra)
     elif backend == "s3":
         base = base.with_overrides(storage_url=f"s3://{bucket}/archive")
     apps: list[Flask] = []

@@ -1,8 +1,8 @@
 """The original Patchwork's database for legacy-import tests and the bench.
 
 ``legacy_engine`` is parametrised over the source backends: the original's MySQL schema
-(``tests/legacy_schema.sql``) on MariaDB, and its successor's PostgreSQL schema
-(``tests/legacy_schema_postgres.sql``, tables in ``patchwork_archive``). Each is a scratch
+(``tests/support/legacy_schema.sql``) on MariaDB, and its successor's PostgreSQL schema
+(``tests/support/legacy_schema_postgres.sql``, tables in ``patchwork_archive``). Each is a scratch
 database per test session (per xdist worker and process), emptied before every test, and
 exists only when ``PATCHWORK_TEST_MYSQL_URL`` / ``PATCHWORK_TEST_POSTGRES_URL`` is set; the
 Patchwork target runs on every backend. ``fill`` writes rows to either with the same keys.

@@ -11,6 +11,8 @@ from datetime import date, timedelta
 
 from patchwork.archive.search.indexing import channel_romaji
 from patchwork.archive.search.terms import char_class, normalize
+from patchwork.db import Database
+from patchwork.db.models import Channel, Video
 
 LATIN = ["love", "lover", "loving", "song", "stellar", "cover", "live", "mv", "a", "ab", "x9"]
 CJK = [
@@ -119,3 +121,23 @@ def query_pool() -> list[str]:
                 for j in range(i + 1, min(len(token), i + 4) + 1):
                     pieces.add(token[i:j])
     return sorted(pieces)
+
+
+def store(db: Database, rows: list[Row]) -> None:
+    with db.transaction() as session:
+        for n, name in enumerate(CHANNELS):
+            session.add(
+                Channel(channel_id=f"ch{n}", name=name, romanized_name=channel_romaji(name))
+            )
+        for row in rows:
+            session.add(
+                Video(
+                    video_id=row.key,
+                    title=row.title,
+                    romanized_title=row.romanized_title,
+                    channel_id=row.channel_id,
+                    channel_name=row.channel_name,
+                    upload_date=row.upload_date,
+                )
+            )
+            session.flush()  # ids in insertion order, as the oracle assumes

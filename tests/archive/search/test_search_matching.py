@@ -1,4 +1,4 @@
-"""Search results equal a brute-force matcher's on every database (tests/search_oracle.py)."""
+"""Search results equal a brute-force matcher's on every database (tests/support/search_oracle.py)."""
 
 from __future__ import annotations
 
@@ -19,31 +19,12 @@ from support.search_oracle import (
     expected_videos,
     make_corpus,
     query_pool,
+    store,
 )
 
 PER_PAGE = 1000  # one page holds everything: the order is compared whole
 
 Searcher = Callable[[str], list[str]]
-
-
-def store(db: Database, rows: list[Row]) -> None:
-    with db.transaction() as session:
-        for n, name in enumerate(CHANNELS):
-            session.add(
-                Channel(channel_id=f"ch{n}", name=name, romanized_name=channel_romaji(name))
-            )
-        for row in rows:
-            session.add(
-                Video(
-                    video_id=row.key,
-                    title=row.title,
-                    romanized_title=row.romanized_title,
-                    channel_id=row.channel_id,
-                    channel_name=row.channel_name,
-                    upload_date=row.upload_date,
-                )
-            )
-            session.flush()  # ids in insertion order, as the oracle assumes
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from test_search_matching import store
 
 from patchwork.archive.search import query_plan
 from patchwork.archive.search import service as search_service
@@ -22,7 +21,7 @@ from patchwork.archive.search.query_plan import VideoFilters
 from patchwork.archive.search.service import _scan_videos, query_words, search_videos
 from patchwork.db import Database
 from patchwork.db.models import Video
-from support.search_oracle import Row, make_corpus, query_pool
+from support.search_oracle import Row, make_corpus, query_pool, store
 
 PER_PAGE = 7
 WORD = st.sampled_from(query_pool())

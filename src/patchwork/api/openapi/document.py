@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document at ``/api/openapi.json`` and its reference page at ``/api/docs``.
 
-The document is written as code next to the handlers' bounds (see ``openapi_paths.py`` and
-``openapi_worker.py``); ``tests/test_openapi.py`` walks the app's URL map and fails on any
+The document is written as code next to the handlers' bounds (see ``paths.py`` and
+``worker_paths.py``); ``tests/api/test_openapi.py`` walks the app's URL map and fails on any
 route or query parameter it lacks, and the fuzz test checks every answer against it.
 """
 

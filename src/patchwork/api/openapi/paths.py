@@ -1,7 +1,7 @@
 """OpenAPI paths of the public read API, media, and the operations endpoints.
 
-Bounds come from the code that enforces them (``api/params.py``, ``archive/search.py``), so a
-changed bound changes the document too.
+Bounds come from the code that enforces them (``http/params.py``,
+``archive/search/service.py``), so a changed bound changes the document too.
 """
 
 from __future__ import annotations

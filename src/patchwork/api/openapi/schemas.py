@@ -1,6 +1,6 @@
 """JSON Schemas of the API's answers (components of the OpenAPI document).
 
-They describe what ``api/shapes.py`` and the handlers build; the fuzz test checks every answer
+They describe what ``http/shapes.py`` and the handlers build; the fuzz test checks every answer
 against them, so a field added in a handler without a line here fails CI.
 """
 
