@@ -253,7 +253,7 @@ def main() -> None:
         instance_path=instance,
         database_url=args.database_url,
         storage_url=f"file://{instance}",
-        extra={"PATCHWORK_RATE_LIMITS": "off"},  # the bench measures search, not the limiter
+        rate_limits=False,  # the bench measures search, not the limiter
     )
     server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

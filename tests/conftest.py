@@ -34,6 +34,7 @@ pytest_plugins = [
     "support.legacy_fixtures",  # the original's databases on MariaDB and PostgreSQL
     "support.legacy_awkward",  # one of them filled with the original's awkward rows
     "support.media_fixtures",  # one video's files on each storage backend, for /media
+    "support.statements",  # count_statements: SQL statements and transactions of a block
 ]
 
 BACKEND_ENV = {

@@ -34,3 +34,14 @@ def test_no_file_points_outside_the_repository() -> None:
 def test_the_documents_the_code_cites_are_here() -> None:
     for name in ("docs/api-contract.md", "docs/design.md", "README.md"):
         assert (ROOT / name).is_file(), name
+
+
+def test_test_modules_share_helpers_only_through_support() -> None:
+    """A test module importing another runs only when pytest happened to collect both."""
+    importing = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words = line.split()
+            if len(words) >= 2 and words[0] in ("from", "import") and words[1].startswith("test_"):
+                importing.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+    assert importing == []

@@ -49,7 +49,7 @@ def fuzz_app(backend: str, settings: Settings) -> Any:
     if backend == "postgresql":
         pytest.skip("fuzzed on SQLite and MariaDB only (CI time)")
     # Rate limits off: 429s would cut the exploration short (they have their own tests).
-    app = create_app(settings.with_overrides(extra={"PATCHWORK_RATE_LIMITS": "off"}))
+    app = create_app(settings.with_environment({"PATCHWORK_RATE_LIMITS": "off"}))
     state = app_state(app)
     report = load_demo(state.db, state.storage)
     assert not report.failed

@@ -22,7 +22,7 @@ from support.queue_fixtures import auth, claim, info, upload
 
 
 def test_metrics_bearer_with_non_ascii_is_refused(settings: Settings) -> None:
-    app = create_app(settings.with_overrides(extra={"PATCHWORK_METRICS_TOKEN": "s3cret"}))
+    app = create_app(settings.with_environment({"PATCHWORK_METRICS_TOKEN": "s3cret"}))
     client = app.test_client()
     # Werkzeug decodes header bytes as latin-1, so "ü" arrives as a non-ASCII str.
     answer = client.get("/metrics", headers={"Authorization": "Bearer \u00fc"})

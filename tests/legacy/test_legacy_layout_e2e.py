@@ -74,10 +74,8 @@ def arrangement(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Arra
 
 @pytest.fixture
 def settings(settings: Settings, arrangement: Arrangement) -> Settings:
-    return settings.with_overrides(
-        storage_url=arrangement.env["PATCHWORK_STORAGE_URL"],
-        s3_endpoint_url=arrangement.s3_endpoint_url,
-        extra={**settings.extra, **arrangement.env},
+    return settings.with_overrides(s3_endpoint_url=arrangement.s3_endpoint_url).with_environment(
+        arrangement.env
     )
 
 

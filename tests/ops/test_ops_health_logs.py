@@ -113,7 +113,7 @@ def test_one_line_per_request_with_route_status_bytes_and_id(
 
 
 def test_json_log_lines(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    app = create_app(settings.with_overrides(extra={"PATCHWORK_LOG_FORMAT": "json"}))
+    app = create_app(settings.with_environment({"PATCHWORK_LOG_FORMAT": "json"}))
     try:
         with app.test_client() as client, client.get("/healthz") as response:
             assert response.status_code == 200

@@ -15,8 +15,7 @@ from limits import parse
 
 from patchwork.app import create_app
 from patchwork.archive.tokens import create_token
-from patchwork.config import ConfigError, Settings
-from patchwork.ops.settings import DEFAULT_SEARCH_LIMIT
+from patchwork.config import ConfigError, Settings, declared
 from patchwork.state import app_state
 
 LIMITS = {
@@ -28,7 +27,7 @@ LIMITS = {
 
 @pytest.fixture
 def limited(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings.with_overrides(extra=LIMITS))
+    app = create_app(settings.with_environment(LIMITS))
     yield app
     app_state(app).db.dispose()
 
@@ -100,13 +99,13 @@ def test_worker_job_endpoints_are_exempt(limited: Flask) -> None:
 
 
 def test_limits_can_be_turned_off(settings: Settings) -> None:
-    app = create_app(settings.with_overrides(extra={**LIMITS, "PATCHWORK_RATE_LIMITS": "off"}))
+    app = create_app(settings.with_environment({**LIMITS, "PATCHWORK_RATE_LIMITS": "off"}))
     assert _statuses(app.test_client(), 8, "/api/search/results?q=a") == [200] * 8
 
 
 def test_a_bad_limit_names_its_setting(settings: Settings) -> None:
     with pytest.raises(ConfigError, match="PATCHWORK_RATE_LIMIT_WRITE"):
-        create_app(settings.with_overrides(extra={"PATCHWORK_RATE_LIMIT_WRITE": "lots"}))
+        create_app(settings.with_environment({"PATCHWORK_RATE_LIMIT_WRITE": "lots"}))
 
 
 def test_redis_counts_across_apps(settings: Settings) -> None:
@@ -117,8 +116,8 @@ def test_redis_counts_across_apps(settings: Settings) -> None:
     # keeps parallel test runs apart.
     address = {"REMOTE_ADDR": f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"}
     extra = {**LIMITS, "PATCHWORK_RATE_LIMIT_STORAGE": url}
-    first = create_app(settings.with_overrides(extra=extra)).test_client()
-    second = create_app(settings.with_overrides(extra=extra)).test_client()
+    first = create_app(settings.with_environment(extra)).test_client()
+    second = create_app(settings.with_environment(extra)).test_client()
     statuses = []
     for client in (first, second, first, second):
         with client.get("/api/search/results?q=a", environ_base=address) as response:
@@ -131,7 +130,7 @@ FAILURE_LIMITS = {"PATCHWORK_RATE_LIMIT_AUTH_FAILURES": "5/minute"}
 
 @pytest.fixture
 def guarded(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings.with_overrides(extra=FAILURE_LIMITS))
+    app = create_app(settings.with_environment(FAILURE_LIMITS))
     yield app
     app_state(app).db.dispose()
 
@@ -191,7 +190,7 @@ def make_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
     made: list[Flask] = []
 
     def make(**extra: str) -> Flask:
-        made.append(create_app(settings.with_overrides(extra=extra)))
+        made.append(create_app(settings.with_environment(extra)))
         return made[-1]
 
     yield make
@@ -289,7 +288,7 @@ def test_fast_frontend_browsing_is_never_refused_by_default(
     assert len(seen) == 60 * 2 + 60 * 5 + 10 * 5
     assert 429 not in seen
     # The budget still ends: a script asking flat out is refused within one more budget.
-    budget = parse(DEFAULT_SEARCH_LIMIT).amount
+    budget = parse(declared("PATCHWORK_RATE_LIMIT_SEARCH").default_value).amount
     assert 429 in view(["/api/search/results?q=miku"] * budget)
 
 
@@ -322,4 +321,4 @@ def test_request_logs_show_the_client_behind_trusted_proxies(
 @pytest.mark.parametrize("value", ["-1", "two", "1.5", "١"])
 def test_trusted_proxies_must_be_a_count(settings: Settings, value: str) -> None:
     with pytest.raises(ConfigError, match="PATCHWORK_TRUSTED_PROXIES"):
-        create_app(settings.with_overrides(extra={"PATCHWORK_TRUSTED_PROXIES": value}))
+        create_app(settings.with_environment({"PATCHWORK_TRUSTED_PROXIES": value}))

@@ -70,11 +70,7 @@ def legacy_env(videos: str, content: str) -> dict[str, str]:
 @pytest.fixture
 def legacy_app(settings: Settings, buckets: tuple[str, str], moto_server: str) -> Flask:
     env = legacy_env(*buckets)
-    app = create_app(
-        settings.with_overrides(
-            storage_url=env["PATCHWORK_STORAGE_URL"], s3_endpoint_url=moto_server, extra=env
-        )
-    )
+    app = create_app(settings.with_overrides(s3_endpoint_url=moto_server).with_environment(env))
     db = app_state(app).db
     with db.transaction() as session:
         # As `legacy import` leaves them: a video row and its approximate size_mb.

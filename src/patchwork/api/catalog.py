@@ -10,7 +10,6 @@ from flask import Blueprint, request
 from patchwork.archive.catalog import channels, videos
 from patchwork.archive.search import service as search_service
 from patchwork.archive.search.exact_match import find_exact
-from patchwork.archive.search.service import BadQuery
 from patchwork.db.types import utcnow
 from patchwork.http import answers, shapes
 from patchwork.http.body_fields import body_fields, text_field
@@ -119,17 +118,14 @@ def search_results() -> dict[str, Any]:
         date_to=_date_arg("to"),
     )
     state = app_state()
-    try:
-        found = search_service.search_videos(
-            state.db,
-            q,
-            page=page,
-            per_page=state.settings.results_per_page,
-            sort=sort,  # checked against SORTS above
-            filters=filters,
-        )
-    except BadQuery as exc:
-        raise ApiError(400, str(exc)) from None
+    found = search_service.search_videos(
+        state.db,
+        q,
+        page=page,
+        per_page=state.settings.results_per_page,
+        sort=sort,  # checked against SORTS above
+        filters=filters,
+    )
     return shapes.video_search_page(found)
 
 
@@ -137,12 +133,9 @@ def search_results() -> dict[str, Any]:
 def search_channel() -> dict[str, Any]:
     q, page = _search_args()
     state = app_state()
-    try:
-        found = search_service.search_channels(
-            state.db, q, page=page, per_page=state.settings.results_per_page_channel
-        )
-    except BadQuery as exc:
-        raise ApiError(400, str(exc)) from None
+    found = search_service.search_channels(
+        state.db, q, page=page, per_page=state.settings.results_per_page_channel
+    )
     return shapes.channel_search_page(found)
 
 

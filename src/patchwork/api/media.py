@@ -8,10 +8,9 @@ for a caption converted on the fly (a few KB, refused past 8 MiB).
 from __future__ import annotations
 
 import io
-import logging
 import os
 import stat as stat_mod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -20,27 +19,19 @@ from werkzeug.wsgi import wrap_file
 
 from patchwork.archive.media import captions_srv3, file_kinds, objects
 from patchwork.archive.media.objects import MediaObject
-from patchwork.http.errors import ApiError, error_response
-from patchwork.http.ranges import (
-    ByteRange,
-    RangeNotSatisfiable,
-    Validators,
-    precondition_status,
-    requested_range,
+from patchwork.http.errors import (
+    FILE_NOT_FOUND,
+    ApiError,
+    error_response,
+    storage_failure_serving_files,
 )
+from patchwork.http.ranges import ByteRange, Validators, precondition_status, requested_range
 from patchwork.state import app_state
-from patchwork.storage import (
-    InvalidKey,
-    ObjectInfo,
-    ObjectNotFound,
-    Storage,
-    StorageError,
-    guess_content_type,
-)
-
-log = logging.getLogger(__name__)
+from patchwork.storage import ObjectInfo, ObjectNotFound, Storage, StorageError, guess_content_type
 
 bp = Blueprint("media", __name__, url_prefix="/media")
+# A missing or unusable object is "File not found"; storage down is 503 with Retry-After.
+bp.register_error_handler(StorageError, storage_failure_serving_files)
 
 #: Archived files never change under their URL.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -56,7 +47,7 @@ PUBLIC_REDIRECT_CACHE = "public, max-age=86400"
 #: Read size where no sendfile is possible (S3 bodies, servers without a file wrapper).
 STREAM_CHUNK = 256 * 1024
 
-NOT_FOUND = "File not found"
+NOT_FOUND = FILE_NOT_FOUND
 METHODS = ["GET", "HEAD"]
 #: Media answers come from the origin whose /queue page keeps a token: nothing served here
 #: may run as a document. A media element ignores its resource's own CSP, so playback,
@@ -160,8 +151,7 @@ def caption_named(video_id: str, file_id: str, lang: str, fmt: str) -> Response:
         raise ApiError(404, NOT_FOUND)
     if not source.needs_conversion(fmt):
         return _serve(source.track)
-    track = source.track
-    return _guarded(track.storage_key, lambda: _converted(track, source.format, fmt))
+    return _converted(source.track, source.format, fmt)
 
 
 # -- serving ----------------------------------------------------------------------------
@@ -170,20 +160,7 @@ def caption_named(video_id: str, file_id: str, lang: str, fmt: str) -> Response:
 def _serve(found: MediaObject | None) -> Response:
     if found is None:
         raise ApiError(404, NOT_FOUND)
-    return _guarded(found.storage_key, lambda: _deliver(found))
-
-
-def _guarded(key: str, answer: Callable[[], Response]) -> Response:
-    """``answer()``, with storage failures as the JSON errors every media route gives."""
-    try:
-        return answer()
-    except (InvalidKey, ObjectNotFound):
-        raise ApiError(404, NOT_FOUND) from None
-    except StorageError as exc:
-        log.error("storage failed serving %r: %s", key, exc)
-        response = error_response(503, "Storage unavailable")
-        response.headers["Retry-After"] = "30"
-        return response
+    return _deliver(found)
 
 
 def _deliver(found: MediaObject) -> Response:
@@ -268,17 +245,10 @@ def _respond(
             opened.close()
         return unmodified
     size = info.size
-    try:
-        wanted = requested_range(
-            request.headers.get("Range"), request.headers.get("If-Range"), size, validators
-        )
-    except RangeNotSatisfiable as exc:
-        if opened is not None:
-            opened.close()
-        response = error_response(416, "Range not satisfiable")
-        response.headers["Content-Range"] = exc.content_range
-        response.headers["Accept-Ranges"] = "bytes"
-        return response
+    # RangeNotSatisfiable: 416 with Content-Range (http.errors); _proxy closes the file.
+    wanted = requested_range(
+        request.headers.get("Range"), request.headers.get("If-Range"), size, validators
+    )
     chosen = wanted or ByteRange(0, size - 1)
     length = max(chosen.length, 0)
     headers["Content-Type"] = found.content_type

@@ -1,13 +1,15 @@
 """Queue and worker API: /api/worker/* and the original's DELETE /api/storage/delete.
 
 The original's answers are kept (text ``OK`` / ``Already queued``, ``{"next_video", "mode"}``,
-204 on an empty queue); JSON callers get richer JSON. Uploads are streamed into staging
-storage chunk by chunk, hashed and counted on the way (see :mod:`patchwork.archive.queue.staging`).
+204 on an empty queue); JSON callers get richer JSON. Each handler parses the request, calls
+one queue service and shapes its answer; the services' refusals carry their status and reach
+the client through the one error handler (:mod:`patchwork.http.errors`), storage failures
+worded as this API always has (:func:`~patchwork.http.errors.storage_failure_of_a_job`).
+Uploads are streamed into staging by :mod:`patchwork.archive.queue.uploads`.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from collections.abc import Mapping
@@ -16,36 +18,33 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from patchwork.archive.ingest.info_json import IngestError, parse_info
-from patchwork.archive.queue import completion, heartbeats, lifecycle, staging, worker_clients
-from patchwork.archive.queue.records import (
-    Enqueued,
-    InvalidRequest,
-    JobConflict,
-    JobInfo,
-    JobNotFound,
-    check_lease,
+from patchwork.archive.queue import (
+    completion,
+    heartbeats,
+    lifecycle,
+    staging,
+    uploads,
+    worker_clients,
 )
+from patchwork.archive.queue.records import Enqueued, JobInfo
+from patchwork.archive.queue.states import JobMode, JobState
+from patchwork.errors import InvalidInput
 from patchwork.http.auth import ADMIN, current_actor, current_principal, require_role
 from patchwork.http.body_fields import MAX_JSON_BYTES as MAX_JSON_BYTES  # app.py imports it here
 from patchwork.http.body_fields import body_fields, int_field, text_field, wants_json
-from patchwork.http.errors import ApiError
+from patchwork.http.errors import ApiError, storage_failure_of_a_job
 from patchwork.state import app_state
 from patchwork.storage import StorageError
-from patchwork.storage.streams import (
-    HashingReader,
-    StreamEmpty,
-    StreamIncomplete,
-    StreamMismatch,
-    StreamRejected,
-)
 
 bp = Blueprint("worker", __name__, url_prefix="/api")
+bp.register_error_handler(StorageError, storage_failure_of_a_job)
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-log = logging.getLogger(__name__)
 MAX_LIST = 1000
 QUEUE_ROLES = ("queue",)
 WORKER_ROLES = ("worker",)
+#: What GET /worker/queue lists without ?state=: the jobs someone may still act on.
+DEFAULT_LISTED = ",".join((JobState.QUEUED, JobState.LEASED, JobState.FAILED))
 
 
 def _job(job: JobInfo) -> dict[str, Any]:
@@ -61,7 +60,7 @@ def _job(job: JobInfo) -> dict[str, Any]:
         "attempts": job.attempts,
         "max_attempts": job.max_attempts,
         "available_at": iso(job.available_at),
-        "lease_owner": job.lease_owner if job.state == "leased" else None,
+        "lease_owner": job.lease_owner if job.state == JobState.LEASED else None,
         "lease_expires_at": iso(job.lease_expires_at),
         "progress": job.progress_percent,
         "progress_message": job.progress_message,
@@ -69,20 +68,6 @@ def _job(job: JobInfo) -> dict[str, Any]:
         "created_at": iso(job.created_at),
         "finished_at": iso(job.finished_at),
     }
-
-
-def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a queue service, turning its refusals into HTTP errors."""
-    try:
-        return fn(*args, **kwargs)
-    except JobNotFound as exc:
-        raise ApiError(404, str(exc)) from None
-    except JobConflict as exc:
-        raise ApiError(409, str(exc)) from None
-    except InvalidRequest as exc:
-        raise ApiError(400, str(exc)) from None
-    except StorageError as exc:
-        raise ApiError(503, f"Storage unavailable: {type(exc).__name__}") from None
 
 
 def _enqueue_answer(result: Enqueued) -> Response:
@@ -102,16 +87,16 @@ def enqueue() -> Response:
     if url is None:
         raise ApiError(400, "url is required")
     mode = int_field(fields, "mode", 0)
-    if mode == 2 and current_principal().role not in (*WORKER_ROLES, ADMIN):
+    if mode == JobMode.DELETE and current_principal().role not in (*WORKER_ROLES, ADMIN):
         # Deleting is for worker and admin tokens on every route (decision 0104).
         raise ApiError(403, "Deleting a video needs a worker or admin token")
-    return _enqueue_answer(_call(lifecycle.enqueue, app_state().db, url, mode, current_actor()))
+    return _enqueue_answer(lifecycle.enqueue(app_state().db, url, mode, current_actor()))
 
 
 @bp.get("/worker/queue")
 @require_role(*QUEUE_ROLES)
 def list_queue() -> dict[str, Any]:
-    raw = request.args.get("state") or "queued,leased,failed"
+    raw = request.args.get("state") or DEFAULT_LISTED
     states = [s.strip() for s in raw.split(",") if s.strip()]
     if not states or any(s not in lifecycle.STATES for s in states):
         raise ApiError(400, f"state must be among {', '.join(lifecycle.STATES)}")
@@ -125,14 +110,14 @@ def list_queue() -> dict[str, Any]:
 @bp.delete("/worker/queue/<int:job_id>")
 @require_role(*QUEUE_ROLES)
 def cancel(job_id: int) -> dict[str, Any]:
-    return _job(_call(lifecycle.cancel_job, app_state().db, current_actor(), job_id))
+    return _job(lifecycle.cancel_job(app_state().db, current_actor(), job_id))
 
 
 @bp.get("/worker/jobs/<int:job_id>")
 @require_role("queue", "worker")
 def job_detail(job_id: int) -> dict[str, Any]:
     db = app_state().db
-    found = _call(lifecycle.get_job, db, job_id)
+    found = lifecycle.get_job(db, job_id)
     events = [
         {
             "event": e.event,
@@ -152,7 +137,9 @@ def storage_delete() -> Response:
     video_id = text_field(body_fields(), "videoId", max_length=4096)
     if not video_id:
         raise ApiError(400, "videoId is required")
-    return _enqueue_answer(_call(lifecycle.enqueue, app_state().db, video_id, 2, current_actor()))
+    return _enqueue_answer(
+        lifecycle.enqueue(app_state().db, video_id, JobMode.DELETE, current_actor())
+    )
 
 
 @bp.get("/worker/next")
@@ -161,25 +148,17 @@ def next_job() -> Response:
     state = app_state()
     named = request.headers.get("X-Worker-Name") or request.args.get("worker")
     owner = text_field({"worker": named}, "worker") or None
-    if _client() is None:
-        # Checked before the queue is touched: no lease, no attempt, nothing to come back.
-        worker_clients.mark_incompatible(state.db, current_actor(), owner)
-        raise ApiError(403, worker_clients.FIX)
-    job = _call(
-        lifecycle.claim_next_job,
+    job = uploads.claim_job(
         state.db,
+        state.storage,
         current_actor(),
-        lease_seconds=state.settings.lease_seconds,
+        client=_client(),
         owner=owner,
+        lease_seconds=state.settings.lease_seconds,
     )
     if job is None:
         return Response(status=204)
     assert job.lease_expires_at is not None
-    try:
-        staging.drop_older_attempts(state.storage, job.id, job.attempts)
-    except StorageError as exc:
-        # The claim stands: leftovers only cost space, and the next claim tries again.
-        log.warning("job %d: could not drop earlier attempts' staging: %s", job.id, exc)
     return jsonify(
         {
             "next_video": job.url,
@@ -210,10 +189,7 @@ def heartbeat() -> Response:
 
 def _client() -> str | None:
     """The ``X-Patchwork-Worker`` the caller sent (``None``: the original worker)."""
-    try:
-        return worker_clients.parse_client(request.headers.get(worker_clients.HEADER))
-    except worker_clients.InvalidClient as exc:
-        raise ApiError(400, str(exc)) from None
+    return worker_clients.parse_client(request.headers.get(worker_clients.HEADER))
 
 
 @bp.post("/worker/jobs/<int:job_id>/progress")
@@ -233,8 +209,7 @@ def progress(job_id: int) -> dict[str, Any]:
     ):
         raise ApiError(400, "percent must be a number")
     state = app_state()
-    job = _call(
-        lifecycle.report_progress,
+    job = lifecycle.report_progress(
         state.db,
         current_actor(),
         job_id,
@@ -250,54 +225,32 @@ def progress(job_id: int) -> dict[str, Any]:
 def upload(job_id: int, kind: str) -> tuple[dict[str, Any], int]:
     state = app_state()
     limit = state.settings.max_upload_bytes
-    try:
-        kind, ext = staging.upload_name(kind, request.args.get("ext"), request.content_type)
-    except staging.UploadError as exc:
-        raise ApiError(400, str(exc)) from None
+    kind, ext = staging.upload_name(kind, request.args.get("ext"), request.content_type)
     if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, f"The file is larger than the limit of {limit} bytes")
+        raise staging.UploadTooLarge(limit)
     # The app's default cap is the JSON one; an upload streams up to its own limit. One byte
-    # more, so that the reader below (not werkzeug) notices an oversized chunked body.
+    # more, so that the service's reader (not werkzeug) notices an oversized chunked body.
     request.max_content_length = limit + 1
-    expected = _expected_digest()
-    actor = current_actor()
-    job = _call(check_lease, state.db, actor, job_id)
-    # A key of its own: until this upload is verified, nothing else staged is touched.
-    key = staging.staged_key(job.id, job.attempts, kind, ext)
-    # Checked when the body ends, before the backend commits, so a short, cut, empty or
-    # mismatching body never becomes an object, not even for a moment.
-    reader = HashingReader(
-        request.stream,
-        limit=limit,
-        expected_size=request.content_length,
-        expected_sha256=expected,
-        allow_empty=kind != "video",
-        from_client=True,
-    )
-    try:
-        _call(state.storage.write, key, reader, content_type=request.content_type)
-    except staging.UploadTooLarge:
-        raise ApiError(413, f"The file is larger than the limit of {limit} bytes") from None
-    except StreamRejected as exc:
-        raise ApiError(400, _rejection(exc)) from None
-    except ApiError:
-        if reader.rejected is None:
-            raise
-    if reader.rejected is not None or not reader.verified:
-        # A backend that wrapped the reader's refusal, or stopped reading before the end.
-        _call(state.storage.delete, key)
-        if isinstance(reader.rejected, staging.UploadTooLarge):
-            raise ApiError(413, f"The file is larger than the limit of {limit} bytes")
-        raise ApiError(400, _rejection(reader.rejected))
-    _call(staging.drop_other_extensions, state.storage, job.id, job.attempts, kind, key)
-    _call(
-        lifecycle.report_progress,
+    staged = uploads.receive_upload(
         state.db,
-        actor,
+        state.storage,
+        current_actor(),
         job_id,
+        kind,
+        ext,
+        request.stream,
+        expected_size=request.content_length,
+        expected_sha256=_expected_digest(),
+        content_type=request.content_type,
+        limit=limit,
         lease_seconds=state.settings.lease_seconds,
     )
-    return {"kind": kind, "ext": ext, "size": reader.size, "sha256": reader.hexdigest()}, 201
+    return {
+        "kind": staged.kind,
+        "ext": staged.ext,
+        "size": staged.size,
+        "sha256": staged.sha256,
+    }, 201
 
 
 def _expected_digest() -> str | None:
@@ -311,24 +264,12 @@ def _expected_digest() -> str | None:
     return value
 
 
-def _rejection(exc: BaseException | None) -> str:
-    if isinstance(exc, StreamMismatch):
-        return "X-Content-SHA256 does not match the bytes received"
-    if isinstance(exc, StreamEmpty):
-        return "The video file is empty"
-    if isinstance(exc, StreamIncomplete):
-        return f"The upload is incomplete: {exc}"
-    return "The upload was not received completely"
-
-
 @bp.post("/worker/jobs/<int:job_id>/complete")
 @require_role(*WORKER_ROLES)
 def complete(job_id: int) -> dict[str, Any]:
     state = app_state()
     report = _completion(body_fields())
-    result = _call(
-        completion.complete_job, state.db, state.storage, current_actor(), job_id, report
-    )
+    result = completion.complete_job(state.db, state.storage, current_actor(), job_id, report)
     return {
         **_job(result.job),
         "already_done": result.already_done,
@@ -351,7 +292,8 @@ def _completion(fields: Mapping[str, Any]) -> completion.Completion:
         try:
             meta = parse_info(info)
         except IngestError as exc:
-            raise ApiError(400, f"video metadata {exc}") from None
+            # Said as a field of this body: the service's message alone does not name it.
+            raise InvalidInput(f"video metadata {exc}") from None
     channel = None
     raw_channel = fields.get("channel")
     if isinstance(raw_channel, dict):
@@ -394,8 +336,7 @@ def fail(job_id: int) -> dict[str, Any]:
         raise ApiError(
             400, f"retry_after must be between 0 and {lifecycle.MAX_RETRY_AFTER} seconds"
         )
-    job = _call(
-        lifecycle.fail_job,
+    job = lifecycle.fail_job(
         app_state().db,
         current_actor(),
         job_id,

@@ -20,6 +20,7 @@ from patchwork.db import Database
 from patchwork.db.dialect import is_transient_conflict
 from patchwork.db.models import Token
 from patchwork.db.types import utcnow
+from patchwork.errors import InvalidInput
 
 ROLES = ("queue", "worker", "admin")
 MAX_SECRET_LENGTH = 512
@@ -28,7 +29,7 @@ MAX_SECRET_LENGTH = 512
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
-class TokenError(ValueError):
+class TokenError(InvalidInput, ValueError):
     """A token cannot be created, found or used; the message never contains a secret."""
 
 

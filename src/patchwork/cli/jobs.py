@@ -6,12 +6,16 @@ import click
 
 from patchwork.archive.queue import lifecycle
 from patchwork.archive.queue.records import Actor, JobAction, QueueError
+from patchwork.archive.queue.states import JobState
 from patchwork.cli.context import database_or_exit, settings_or_exit
 from patchwork.ops.converters import MAX_ID
 
 CLI_ACTOR = Actor(None, "cli")
 # Job ids are BIGINT: a larger number is a typo, not a lookup the database can answer.
 JOB_ID = click.IntRange(1, MAX_ID)
+# Click matches an Enum choice by its member's name (QUEUED): the choices are the values.
+STATE_CHOICE = click.Choice([state.value for state in lifecycle.STATES])
+SHOWN_BY_DEFAULT = (JobState.QUEUED, JobState.LEASED, JobState.FAILED)
 
 
 @click.group()
@@ -24,14 +28,15 @@ def jobs() -> None:
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(lifecycle.STATES),
+    type=STATE_CHOICE,
     help="Only jobs in this state (repeatable; default: queued, leased and failed).",
 )
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
 def list_command(states: tuple[str, ...], limit: int) -> None:
     """List jobs, oldest first."""
     db = database_or_exit(settings_or_exit())
-    rows = lifecycle.list_jobs(db, states or ("queued", "leased", "failed"), limit=limit)
+    wanted = tuple(JobState(state) for state in states) or SHOWN_BY_DEFAULT
+    rows = lifecycle.list_jobs(db, wanted, limit=limit)
     if not rows:
         click.echo("No jobs.")
         return
@@ -40,11 +45,11 @@ def list_command(states: tuple[str, ...], limit: int) -> None:
     )
     for job in rows:
         tries = f"{job.attempts}/{job.max_attempts}"
-        owner = (job.lease_owner or "") if job.state == "leased" else ""
+        owner = (job.lease_owner or "") if job.state == JobState.LEASED else ""
         click.echo(
             f"{job.id:>6}  {job.state:<9} {job.mode:>4} {tries:>5}  {owner[:16]:<16} {job.target}"
         )
-        if job.state == "failed" and job.last_error:
+        if job.state == JobState.FAILED and job.last_error:
             click.echo(f"{'':>6}  {'':<9} {'':>4} {'':>5}  {'':<16} ! {job.last_error[:200]}")
 
 

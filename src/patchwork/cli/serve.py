@@ -10,7 +10,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from patchwork.app import create_app
-from patchwork.cli.context import database_or_exit, settings_or_exit
+from patchwork.cli.context import BadSetting, database_or_exit, settings_or_exit, storage_or_exit
+from patchwork.config import ConfigError, Settings
 from patchwork.ops import metrics
 
 
@@ -44,12 +45,20 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     """Serve the archive over HTTP."""
     settings = settings_or_exit()
     database_or_exit(settings).dispose()
+    # Opened, not asked for anything: a storage URL its backend cannot read stops start-up,
+    # a bucket that is down does not (/readyz reports it).
+    storage_or_exit(settings, check=False)
     if dev:
-        create_app(settings).run(host=host, port=port, debug=True, use_reloader=True)
+        _app_or_exit(settings).run(host=host, port=port, debug=True, use_reloader=True)
         return
     # Before the app exists: its metrics must be made in multi-process mode (see ops/metrics.py).
     metrics_dir, made_here = metrics.prepare_multiprocess()
-    app = create_app(settings)
+    try:
+        app = _app_or_exit(settings)
+    except BadSetting:
+        if made_here:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+        raise
 
     def on_exit(_server: Any) -> None:
         if made_here:
@@ -73,3 +82,10 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
             "on_exit": on_exit,
         },
     ).run()
+
+
+def _app_or_exit(settings: Settings) -> Flask:
+    try:
+        return create_app(settings)
+    except ConfigError as exc:  # what only building the app finds (a rate limit store)
+        raise BadSetting(str(exc)) from None

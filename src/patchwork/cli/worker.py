@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from patchwork.cli.context import BadSetting
+
 
 @click.command("worker")
 @click.option("--server", help="The Patchwork server's base URL ([queue] base_url).")
@@ -50,7 +52,7 @@ def worker(config_path: str | None, verbose: bool, **options: Any) -> None:
     try:
         config = load_config(options, config_path=config_path)
     except WorkerConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise BadSetting(str(exc)) from None
 
     _log_to_stderr(verbose)
     stop = threading.Event()  # set by the first SIGTERM/SIGINT; cuts waits short

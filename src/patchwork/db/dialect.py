@@ -1,12 +1,15 @@
 """The one place that knows which SQL dialect is running.
 
 Everything else builds portable SQLAlchemy expressions; statements whose best form differs per
-database (upserts, row locking) are built here.
+database (upserts, row locking) are built here. Every function names each supported dialect
+(:class:`Dialect`) and a fourth one raises :class:`UnsupportedDatabase` instead of silently
+getting another's SQL; ``assert_never`` makes mypy check that each ``match`` covers them all.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
+from typing import Any, assert_never
 
 from sqlalchemy import Table, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
@@ -14,22 +17,54 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 
-def dialect_name(session: Session) -> str:
-    return session.get_bind().dialect.name
+class Dialect(StrEnum):
+    """The databases Patchwork speaks; MariaDB is ``MYSQL`` (SQLAlchemy may name it either)."""
+
+    SQLITE = "sqlite"
+    MYSQL = "mysql"
+    POSTGRESQL = "postgresql"
+
+
+class UnsupportedDatabase(NotImplementedError):
+    """A dialect none of the functions here knows: nothing is sent to it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"unsupported database dialect {name!r}: Patchwork speaks sqlite, mysql/mariadb "
+            "and postgresql"
+        )
+        self.name = name
+
+
+def dialect_named(name: str) -> Dialect:
+    """The :class:`Dialect` of SQLAlchemy's dialect name; raises :class:`UnsupportedDatabase`."""
+    if name == "mariadb":
+        return Dialect.MYSQL
+    try:
+        return Dialect(name)
+    except ValueError:
+        raise UnsupportedDatabase(name) from None
+
+
+def dialect_of(session: Session) -> Dialect:
+    return dialect_named(session.get_bind().dialect.name)
 
 
 def insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows, silently skipping any that collide with a unique key."""
+    dialect = dialect_of(session)  # before the early return: an unknown dialect always raises
     if not rows:
         return
-    name = dialect_name(session)
     stmt: Insert
-    if name in ("mysql", "mariadb"):
-        stmt = mysql.insert(table).prefix_with("IGNORE")
-    elif name == "postgresql":
-        stmt = postgresql.insert(table).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(table).on_conflict_do_nothing()
+    match dialect:
+        case Dialect.MYSQL:
+            stmt = mysql.insert(table).prefix_with("IGNORE")
+        case Dialect.POSTGRESQL:
+            stmt = postgresql.insert(table).on_conflict_do_nothing()
+        case Dialect.SQLITE:
+            stmt = sqlite.insert(table).on_conflict_do_nothing()
+        case _:
+            assert_never(dialect)
     session.execute(stmt, rows)
 
 
@@ -37,38 +72,40 @@ def add_to_counter(
     session: Session, table: Table, key: dict[str, Any], column: str, amount: int = 1
 ) -> None:
     """``INSERT … ON CONFLICT`` that adds ``amount`` to a counter column, atomically."""
-    name = dialect_name(session)
+    dialect = dialect_of(session)
     values = {**key, column: amount}
-    if name in ("mysql", "mariadb"):
-        my = mysql.insert(table).values(values)
-        session.execute(my.on_duplicate_key_update({column: table.c[column] + amount}))
-    elif name == "postgresql":
-        pg = postgresql.insert(table).values(values)
-        session.execute(
-            pg.on_conflict_do_update(
-                index_elements=list(key), set_={column: table.c[column] + amount}
-            )
-        )
-    else:
-        lite = sqlite.insert(table).values(values)
-        session.execute(
-            lite.on_conflict_do_update(
-                index_elements=list(key), set_={column: table.c[column] + amount}
-            )
-        )
+    added = {column: table.c[column] + amount}
+    match dialect:
+        case Dialect.MYSQL:
+            my = mysql.insert(table).values(values)
+            session.execute(my.on_duplicate_key_update(added))
+        case Dialect.POSTGRESQL:
+            pg = postgresql.insert(table).values(values)
+            session.execute(pg.on_conflict_do_update(index_elements=list(key), set_=added))
+        case Dialect.SQLITE:
+            lite = sqlite.insert(table).values(values)
+            session.execute(lite.on_conflict_do_update(index_elements=list(key), set_=added))
+        case _:
+            assert_never(dialect)
 
 
 def supports_skip_locked(session: Session) -> bool:
     """Whether ``SELECT … FOR UPDATE SKIP LOCKED`` is available (MariaDB >= 10.6, MySQL 8)."""
-    bind = session.get_bind()
-    name = bind.dialect.name
-    if name == "postgresql":
-        return True
-    if name in ("mysql", "mariadb"):
-        version = bind.dialect.server_version_info or ()
-        is_maria = getattr(bind.dialect, "is_mariadb", False)
-        return tuple(version[:2]) >= ((10, 6) if is_maria else (8, 0))
-    return False
+    dialect = dialect_of(session)
+    match dialect:
+        case Dialect.POSTGRESQL:
+            return True
+        case Dialect.MYSQL:
+            # The server's version is known once the engine has connected: ask the session's
+            # connection, not the engine (which says None before its first connection).
+            connected = session.connection().dialect
+            version = connected.server_version_info or ()
+            is_maria = getattr(connected, "is_mariadb", False)
+            return tuple(version[:2]) >= ((10, 6) if is_maria else (8, 0))
+        case Dialect.SQLITE:
+            return False
+        case _:
+            assert_never(dialect)
 
 
 def newest_first(session: Session, column: Any) -> Any:
@@ -77,9 +114,14 @@ def newest_first(session: Session, column: Any) -> Any:
     MySQL and SQLite already sort NULL lowest; PostgreSQL sorts it highest and needs
     ``NULLS LAST``, which MySQL does not understand.
     """
-    if dialect_name(session) == "postgresql":
-        return column.desc().nulls_last()
-    return column.desc()
+    dialect = dialect_of(session)
+    match dialect:
+        case Dialect.POSTGRESQL:
+            return column.desc().nulls_last()
+        case Dialect.MYSQL | Dialect.SQLITE:
+            return column.desc()
+        case _:
+            assert_never(dialect)
 
 
 def claim_lock(session: Session, stmt: Any) -> Any:
@@ -89,9 +131,20 @@ def claim_lock(session: Session, stmt: Any) -> Any:
     rows instead of waiting), plain ``FOR UPDATE`` on older MySQL/MariaDB, and nothing on
     SQLite, whose write transactions (``BEGIN IMMEDIATE``) already run one at a time.
     """
-    if dialect_name(session) == "sqlite":
-        return stmt
-    return stmt.with_for_update(skip_locked=supports_skip_locked(session))
+    dialect = dialect_of(session)
+    match dialect:
+        case Dialect.SQLITE:
+            return stmt
+        case Dialect.MYSQL | Dialect.POSTGRESQL:
+            return stmt.with_for_update(skip_locked=supports_skip_locked(session))
+        case _:
+            assert_never(dialect)
+
+
+# The two classifiers below read the driver's own error codes, which name their database
+# (SQLSTATE on PostgreSQL, error numbers on MySQL/MariaDB, the message on SQLite); an error
+# carries no dialect. An unknown database's errors match none of them and propagate, which
+# is the safe answer for "may this transaction simply be run again?".
 
 
 def is_transient_conflict(exc: BaseException) -> bool:
@@ -125,10 +178,16 @@ def serialize_on(session: Session, name: str) -> None:
     a time). MySQL/MariaDB rely on the caller's ``SELECT … FOR UPDATE`` of the matching
     rows, whose gap locks turn a racing duplicate insert into a deadlock the caller retries.
     """
-    if dialect_name(session) == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name}
-        )
+    dialect = dialect_of(session)
+    match dialect:
+        case Dialect.POSTGRESQL:
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name}
+            )
+        case Dialect.MYSQL | Dialect.SQLITE:
+            pass
+        case _:
+            assert_never(dialect)
 
 
 def oldest_first(session: Session, column: Any) -> list[Any]:
@@ -137,9 +196,14 @@ def oldest_first(session: Session, column: Any) -> list[Any]:
     PostgreSQL says ``NULLS LAST``; MySQL and SQLite sort NULL lowest, so a leading
     ``column IS NULL`` key moves those rows to the end.
     """
-    if dialect_name(session) == "postgresql":
-        return [column.asc().nulls_last()]
-    return [column.is_(None), column.asc()]
+    dialect = dialect_of(session)
+    match dialect:
+        case Dialect.POSTGRESQL:
+            return [column.asc().nulls_last()]
+        case Dialect.MYSQL | Dialect.SQLITE:
+            return [column.is_(None), column.asc()]
+        case _:
+            assert_never(dialect)
 
 
 def read_committed(session: Session) -> None:
@@ -151,5 +215,11 @@ def read_committed(session: Session) -> None:
     a deadlock between claimers. READ COMMITTED takes record locks only, which is all the
     claim needs. PostgreSQL already defaults to it; SQLite has one writer at a time.
     """
-    if dialect_name(session) in ("mysql", "mariadb"):
-        session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+    dialect = dialect_of(session)
+    match dialect:
+        case Dialect.MYSQL:
+            session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+        case Dialect.POSTGRESQL | Dialect.SQLITE:
+            pass
+        case _:
+            assert_never(dialect)

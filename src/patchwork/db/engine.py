@@ -11,8 +11,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from patchwork.errors import Unavailable
 
-class DatabaseUnavailable(Exception):
+
+class DatabaseUnavailable(Unavailable):
     """The database cannot be reached; the message is safe to show (no password)."""
 
 

@@ -81,7 +81,7 @@ class Video(Base):
     duration: Mapped[int | None] = mapped_column(Integer)
     platform: Mapped[str] = mapped_column(String(64), default="")
     source_url: Mapped[str | None] = mapped_column(LongText())
-    # The queue target (archive/targets.py) this video was archived from: its identity is
+    # The queue target (archive/ingest/targets.py) this video was archived from: its identity is
     # pinned to it, so a job for another target can never replace it (decision 0007).
     source_target: Mapped[str | None] = mapped_column(IdString(512))
     archived_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 
 from werkzeug.http import http_date, parse_date, parse_etags
 
+from patchwork.errors import NotSatisfiable
+
 #: ``bytes=first-last``, ``bytes=first-``, ``bytes=-suffix`` with optional whitespace.
 _SINGLE_RANGE = re.compile(r"[ \t]*([0-9]*)[ \t]*-[ \t]*([0-9]*)[ \t]*\Z", re.ASCII)
 _BYTES_UNIT = re.compile(r"[ \t]*bytes[ \t]*=", re.ASCII | re.IGNORECASE)
@@ -28,8 +30,11 @@ _MAX_DIGITS = 20
 _ETAG_CHARS = re.compile(r"[\x21\x23-\x7e]*\Z")
 
 
-class RangeNotSatisfiable(Exception):
-    """The single range requested lies entirely beyond the end of the representation."""
+class RangeNotSatisfiable(NotSatisfiable):
+    """The single range requested lies entirely beyond the end of the representation: 416.
+
+    Answered with ``Content-Range: bytes */size`` (:attr:`content_range`), as RFC 9110 asks.
+    """
 
     def __init__(self, size: int) -> None:
         super().__init__(f"range not satisfiable for a representation of {size} bytes")

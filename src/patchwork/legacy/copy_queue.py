@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.ingest.targets import Target
-from patchwork.archive.queue.lifecycle import ACTIVE_STATES, target_for
+from patchwork.archive.queue.lifecycle import target_for
 from patchwork.archive.queue.records import InvalidRequest
+from patchwork.archive.queue.states import ACTIVE_STATES, JobEventName, JobMode, JobState
 from patchwork.archive.tokens import MAX_SECRET_LENGTH, hash_secret
 from patchwork.config import redact_url
 from patchwork.db.models import Job, JobEvent, Token, Worker
@@ -81,15 +82,16 @@ def copy_queue(source: LegacySource, writer: Writer, report: ImportReport, tick:
     q = source.table("archive_queue")
     for page in source.pages(select(q.c.id, q.c.url, q.c.mode), q.c.id):
         rep.read += len(page)
-        wanted: list[tuple[int, Target, int]] = []
-        for legacy_id, url, mode in page:
+        wanted: list[tuple[int, Target, JobMode]] = []
+        for legacy_id, url, raw_mode in page:
             if url is None or not str(url).strip():
                 rep.skip("NULL or empty url (it blocked the original's queue)", f"id {legacy_id}")
                 continue
-            if mode not in (0, 1, 2):
+            mode = _legacy_mode(raw_mode)
+            if mode is None:
                 # The original worker ran a NULL or unknown mode as 0 (archive).
-                rep.note(f"mode {mode!r} queued as 0 (archive)", f"id {legacy_id}")
-                mode = 0
+                rep.note(f"mode {raw_mode!r} queued as 0 (archive)", f"id {legacy_id}")
+                mode = JobMode.ARCHIVE
             try:
                 wanted.append((legacy_id, target_for(str(url), mode), mode))
             except InvalidRequest as exc:
@@ -113,8 +115,8 @@ def copy_queue(source: LegacySource, writer: Writer, report: ImportReport, tick:
                 job = Job(
                     url=target.url,
                     target=target.key,
-                    mode=mode,
-                    state="queued",
+                    mode=mode.value,  # a number: PyMySQL would send an IntEnum quoted ('2')
+                    state=JobState.QUEUED,
                     available_at=now,
                     created_at=now,
                     updated_at=now,
@@ -124,7 +126,7 @@ def copy_queue(source: LegacySource, writer: Writer, report: ImportReport, tick:
                 _event(
                     session,
                     job.id,
-                    "imported",
+                    JobEventName.IMPORTED,
                     None,
                     LEGACY_ACTOR,
                     now,
@@ -159,7 +161,7 @@ def copy_log(
                 seen = session.scalar(
                     select(JobEvent.id).where(
                         JobEvent.job_id == job.id,
-                        JobEvent.event == "queued",
+                        JobEvent.event == JobEventName.QUEUED,
                         JobEvent.message == message,
                     )
                 )
@@ -172,17 +174,33 @@ def copy_log(
                 )
                 if user and token_id is None:
                     rep.note("queued with a secret no token has: actor 'legacy'", f"id {legacy_id}")
-                _event(session, job.id, "queued", token_id, actor, when or job.created_at, message)
+                _event(
+                    session,
+                    job.id,
+                    JobEventName.QUEUED,
+                    token_id,
+                    actor,
+                    when or job.created_at,
+                    message,
+                )
                 if job.created_by_token_id is None and token_id is not None:
                     job.created_by_token_id = token_id
                 rep.written += 1
         tick(len(page))
 
 
+def _legacy_mode(raw: Any) -> JobMode | None:
+    """The original's ``archive_queue.mode`` as a mode (None: NULL or one it never had)."""
+    try:
+        return JobMode(raw)  # by value: 1, 1.0 and Decimal(1) are all mode 1, as before
+    except ValueError:
+        return None
+
+
 def _log_target(url: Any) -> Target | None:
     if url is None or not str(url).strip():
         return None
-    for mode in (0, 2):  # a URL, or a bare video id
+    for mode in (JobMode.ARCHIVE, JobMode.DELETE):  # a URL, or a bare video id
         try:
             return target_for(str(url), mode)
         except InvalidRequest:
@@ -197,12 +215,14 @@ def _job_for(session: Session, target: Target, status: str | None, when: datetim
     if active or jobs:
         return (active or jobs)[-1]
     # Not queued any more: the original handed it out ("Processed") or someone removed it.
-    state = "done" if (status or "").lower() == "processed" else "cancelled"
+    # History, not a move: the original finished these itself, so the row is written in its
+    # final state (the one job creation outside enqueue with a state other than queued).
+    state = JobState.DONE if (status or "").lower() == "processed" else JobState.CANCELLED
     stamp = when or utcnow()
     job = Job(
         url=target.url,
         target=target.key,
-        mode=2 if target.key.startswith("video:") else 0,
+        mode=(JobMode.DELETE if target.key.startswith("video:") else JobMode.ARCHIVE).value,
         state=state,
         available_at=stamp,
         created_at=stamp,
@@ -218,7 +238,7 @@ def _job_for(session: Session, target: Target, status: str | None, when: datetim
 def _event(
     session: Any,
     job_id: int,
-    event: str,
+    event: JobEventName,
     token_id: int | None,
     actor: str,
     when: datetime,

@@ -13,7 +13,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,11 +31,10 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 
 from patchwork.archive.queue import workers
-from patchwork.archive.queue.lifecycle import STATES
-from patchwork.db.models import Job
+from patchwork.archive.queue.counts import jobs_per_state
 from patchwork.http.errors import error_response
 from patchwork.ops.request_log import Finished
 from patchwork.ops.settings import OpsSettings
@@ -175,7 +174,7 @@ class ArchiveCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("patchwork_database_up", "1 if the database answered the scrape.")
         try:
-            depth = self._queue_depth()
+            depth = jobs_per_state(self.state.db)
             online = sum(
                 1
                 for w in workers.worker_statuses(
@@ -191,17 +190,12 @@ class ArchiveCollector(Collector):
         up.add_metric([], 1)
         yield up
         queue = GaugeMetricFamily("patchwork_queue_jobs", "Jobs by state.", labels=["state"])
-        for state_name in STATES:
-            queue.add_metric([state_name], depth.get(state_name, 0))
+        for state_name, count in depth.items():
+            queue.add_metric([state_name], count)
         yield queue
         yield GaugeMetricFamily(
             "patchwork_workers_online", "Workers seen within three heartbeats.", value=online
         )
-
-    def _queue_depth(self) -> Mapping[str, int]:
-        with self.state.db.reading() as session:
-            rows = session.execute(select(Job.state, func.count()).group_by(Job.state)).all()
-        return {str(state_name): int(count) for state_name, count in rows}
 
 
 def _scrape_registry() -> CollectorRegistry:

@@ -1,10 +1,18 @@
-"""Object storage for the archive: a local directory or an S3 bucket behind one protocol."""
+"""Object storage for the archive behind one protocol: a local directory, an S3 bucket, or
+any backend installed in the entry-point group ``patchwork.storage_backends``."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
+from .backends import (
+    StorageFactory,
+    StorageOptions,
+    UnknownStorageScheme,
+    installed_backends,
+    storage_backend,
+)
 from .base import (
     CHUNK_SIZE,
     InvalidKey,
@@ -28,54 +36,38 @@ __all__ = [
     "S3Storage",
     "Storage",
     "StorageError",
+    "StorageFactory",
+    "StorageOptions",
+    "UnknownStorageScheme",
     "guess_content_type",
+    "installed_backends",
     "open_storage",
+    "storage_backend",
     "validate_key",
     "validate_prefix",
 ]
 
 
 def open_storage(
-    url: str, *, s3_endpoint_url: str | None = None, s3_region: str | None = None
+    url: str,
+    *,
+    s3_endpoint_url: str | None = None,
+    s3_region: str | None = None,
 ) -> Storage:
-    """Open ``file:///abs/path``, a plain filesystem path, or ``s3://bucket/optional/prefix``.
+    """Open a storage URL (``file:///abs/path``, ``s3://bucket/optional/prefix``, any installed
+    backend's scheme) or a plain filesystem path.
 
-    S3 credentials are never part of the URL; boto3 reads them from the standard AWS
-    environment variables and config files.
+    The URL's scheme picks the backend (:func:`storage_backend`); an unknown one is an
+    :class:`UnknownStorageScheme` (a ConfigError naming PATCHWORK_STORAGE_URL, and a
+    ValueError). A malformed URL of a known scheme is a ValueError. S3 credentials are
+    never part of the URL; boto3 reads them from the standard AWS environment variables and
+    config files.
     """
     if not url:
         raise ValueError("storage URL is empty")
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme == "":
+    if parts.scheme == "":
+        # A path, not a URL: taken as it is (no percent-decoding, '#' and '?' are characters).
         return LocalStorage(Path(url))
-    if scheme == "file":
-        if parts.netloc not in ("", "localhost"):
-            raise ValueError(
-                f"file storage URL must be file:///absolute/path, got host {parts.netloc!r}"
-            )
-        if parts.query or parts.fragment:
-            raise ValueError("file storage URL must not have a query or fragment")
-        path = unquote(parts.path)
-        if not path.startswith("/"):
-            raise ValueError("file storage URL must hold an absolute path")
-        return LocalStorage(Path(path))
-    if scheme == "s3":
-        # Only the scheme and bucket are echoed in errors: the rest might hold secrets.
-        if "@" in parts.netloc:
-            raise ValueError(
-                "s3 storage URL must not contain credentials; use AWS_ACCESS_KEY_ID and "
-                "AWS_SECRET_ACCESS_KEY"
-            )
-        bucket = parts.netloc
-        if not bucket:
-            raise ValueError("s3 storage URL must name a bucket: s3://bucket/optional/prefix")
-        if parts.query or parts.fragment:
-            raise ValueError("s3 storage URL must not have a query or fragment")
-        prefix = unquote(parts.path).strip("/")
-        if prefix:
-            validate_prefix(prefix)
-        return S3Storage(bucket, prefix, endpoint_url=s3_endpoint_url, region=s3_region)
-    raise ValueError(
-        f"unsupported storage URL scheme {parts.scheme!r}: use file:///path or s3://bucket/prefix"
-    )
+    factory = storage_backend(parts.scheme)
+    return factory(parts, StorageOptions(s3_endpoint_url=s3_endpoint_url, s3_region=s3_region))

@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from patchwork.errors import InvalidInput, NotFound, Unavailable
+
 #: Chunk size used when streaming objects in and out.  Large enough to keep syscall and
 #: HTTP overhead low, small enough that many concurrent streams stay cheap.
 CHUNK_SIZE = 1024 * 1024
@@ -17,20 +19,23 @@ CHUNK_SIZE = 1024 * 1024
 MAX_KEY_BYTES = 1024
 
 
-class StorageError(Exception):
-    """The backend failed (I/O error, unreachable service, permission denied ...)."""
+class StorageError(Unavailable):
+    """The backend failed (I/O error, unreachable service, permission denied ...): 503.
+
+    Its message names keys and paths: the HTTP surfaces answer it with a fixed text.
+    """
 
 
-class ObjectNotFound(StorageError):
-    """The requested key does not exist."""
+class ObjectNotFound(NotFound, StorageError):
+    """The requested key does not exist: 404 (``NotFound`` first, so its status wins)."""
 
     def __init__(self, key: str) -> None:
         super().__init__(f"object not found: {key!r}")
         self.key = key
 
 
-class InvalidKey(StorageError, ValueError):
-    """The key is malformed or would escape the storage root."""
+class InvalidKey(InvalidInput, StorageError, ValueError):
+    """The key is malformed or would escape the storage root: 400 (``InvalidInput`` first)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ Patchwork's own keys (docs/design.md) everywhere else — database rows, the med
 scan — and translates them here only, so nothing is copied and ``storage migrate`` can later
 move objects into Patchwork's layout without touching a row.
 
-Settings (read from ``PATCHWORK_*`` variables):
+Settings (declared and checked in :mod:`patchwork.config`):
 
 ``PATCHWORK_STORAGE_LAYOUT``         ``patchwork`` (default) or ``legacy``
 ``PATCHWORK_LEGACY_VIDEO_URL``       where ``{id}.webm|mp4`` live (default: the storage URL)
@@ -217,18 +217,16 @@ def open_archive_storage(settings: Settings) -> Storage:
     """The archive's storage as configured, in Patchwork's layout or the original's."""
     options = {"s3_endpoint_url": settings.s3_endpoint_url, "s3_region": settings.s3_region}
     main = open_storage(settings.storage_url, **options)
-    layout = (settings.extra.get("PATCHWORK_STORAGE_LAYOUT") or "patchwork").strip().lower()
-    if layout == "patchwork":
+    if settings.storage_layout == "patchwork":
         return main
-    if layout != "legacy":
-        raise ConfigError(
-            f"PATCHWORK_STORAGE_LAYOUT must be 'patchwork' or 'legacy', not {layout!r}"
-        )
     urls: dict[str, str] = {}
     previous = settings.storage_url
-    for name in ("VIDEO", "CONTENT", "CHANNEL_IMAGES"):
-        setting = f"PATCHWORK_LEGACY_{name}_URL"
-        urls[name] = settings.extra.get(setting) or previous
+    for name, url in (
+        ("VIDEO", settings.legacy_video_url),
+        ("CONTENT", settings.legacy_content_url),
+        ("CHANNEL_IMAGES", settings.legacy_channel_images_url),
+    ):
+        urls[name] = url or previous
         previous = urls[name]
     opened: dict[str, Storage] = {settings.storage_url: main}
     for name, url in urls.items():

@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import SplitResult, unquote
 
+from .backends import StorageOptions
 from .base import (
     CHUNK_SIZE,
     InvalidKey,
@@ -322,6 +324,18 @@ class LocalStorage:
 
     def describe(self) -> str:
         return self._root.as_uri()
+
+
+def open_file_url(url: SplitResult, _options: StorageOptions) -> LocalStorage:
+    """The ``file`` backend: ``file:///absolute/path`` (percent-encoded, as Path.as_uri)."""
+    if url.netloc not in ("", "localhost"):
+        raise ValueError(f"file storage URL must be file:///absolute/path, got host {url.netloc!r}")
+    if url.query or url.fragment:
+        raise ValueError("file storage URL must not have a query or fragment")
+    path = unquote(url.path)
+    if not path.startswith("/"):
+        raise ValueError("file storage URL must hold an absolute path")
+    return LocalStorage(Path(path))
 
 
 def _info(key: str, st: os.stat_result) -> ObjectInfo:

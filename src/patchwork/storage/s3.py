@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 import boto3
 from boto3.exceptions import Boto3Error
@@ -22,6 +22,7 @@ from botocore.exceptions import (
     ResponseStreamingError,
 )
 
+from .backends import StorageOptions
 from .base import (
     CHUNK_SIZE,
     InvalidKey,
@@ -335,6 +336,25 @@ class S3Storage:
             # Userinfo in an endpoint URL would be a secret: never echo it.
             text += f" at {urlunsplit((parts.scheme, host, parts.path, '', ''))}"
         return text
+
+
+def open_s3_url(url: SplitResult, options: StorageOptions) -> S3Storage:
+    """The ``s3`` backend: ``s3://bucket/optional/prefix``, at PATCHWORK_S3_ENDPOINT_URL."""
+    # Only the scheme and bucket are echoed in errors: the rest might hold secrets.
+    if "@" in url.netloc:
+        raise ValueError(
+            "s3 storage URL must not contain credentials; use AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY"
+        )
+    bucket = url.netloc
+    if not bucket:
+        raise ValueError("s3 storage URL must name a bucket: s3://bucket/optional/prefix")
+    if url.query or url.fragment:
+        raise ValueError("s3 storage URL must not have a query or fragment")
+    prefix = unquote(url.path).strip("/")
+    if prefix:
+        validate_prefix(prefix)
+    return S3Storage(bucket, prefix, endpoint_url=options.s3_endpoint_url, region=options.s3_region)
 
 
 def _utc(value: datetime) -> datetime:

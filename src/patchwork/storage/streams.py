@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from patchwork.errors import InvalidInput, TooLarge
+
 from .base import CHUNK_SIZE, StorageError
 
 
@@ -112,12 +114,12 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-class StreamTooLarge(Exception):
-    """More bytes arrived than the limit allows."""
+class StreamTooLarge(TooLarge):
+    """More bytes arrived than the limit allows: 413."""
 
 
-class StreamRejected(Exception):
-    """The bytes that arrived are not the ones the sender announced; nothing may keep them.
+class StreamRejected(InvalidInput):
+    """The bytes that arrived are not the ones the sender announced; nothing may keep them: 400.
 
     Raised from ``read`` *before* the end of the stream is reported, so a storage backend
     writing from the reader aborts (local: the temp file goes; S3: no object, the multipart

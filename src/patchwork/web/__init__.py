@@ -10,6 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, Flask, render_template
 
 from patchwork.archive.queue import lifecycle
+from patchwork.archive.queue.counts import jobs_per_state
+from patchwork.archive.queue.kinds import mode_names
+from patchwork.archive.queue.states import JobState
 from patchwork.state import app_state
 from patchwork.web import pages
 from patchwork.web.filters import register_filters
@@ -30,14 +33,15 @@ SHOWN_FAILED = 50
 def queue_page() -> str:
     db = app_state().db
     active = lifecycle.list_jobs(db, lifecycle.ACTIVE_STATES, limit=SHOWN_ACTIVE)
-    failed = lifecycle.list_jobs(db, ("failed",), limit=SHOWN_FAILED, newest_first=True)
+    failed = lifecycle.list_jobs(db, (JobState.FAILED,), limit=SHOWN_FAILED, newest_first=True)
+    counts = jobs_per_state(db)
     return render_template(
         "queue.html",
         jobs=active,
-        queued=lifecycle.count_jobs(db, "queued"),
-        leased=lifecycle.count_jobs(db, "leased"),
+        queued=counts[JobState.QUEUED],
+        leased=counts[JobState.LEASED],
         failed=failed,
-        mode_names={0: "archive", 1: "re-archive", 2: "delete"},
+        mode_names=mode_names(),  # every registered kind, so a new one is named too
     )
 
 

@@ -7,6 +7,7 @@ and the API share one cached answer.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -16,6 +17,7 @@ from patchwork.archive.catalog import channels, videos, watch
 from patchwork.archive.maintenance.stats import StatsUnavailable
 from patchwork.archive.media import objects
 from patchwork.archive.queue import workers
+from patchwork.archive.queue.counts import jobs_per_state
 from patchwork.archive.search import service as search_service
 from patchwork.archive.search.service import BadQuery
 from patchwork.db import DatabaseUnavailable
@@ -71,9 +73,10 @@ def watch_page() -> str | tuple[str, int]:
     details = watch.watch_details(state.db, video_id) if video_id else None
     if details is None:
         return not_found("This video is not in the archive (yet).")
-    if not is_probably_bot():
-        videos.count_view(state.db, video_id)
-        details = watch.watch_details(state.db, video_id) or details
+    # The page shows the count it read plus this view (not read again: one read transaction
+    # for the whole page; a view landing at the same moment shows on the next load).
+    if not is_probably_bot() and videos.count_view(state.db, video_id):
+        details = replace(details, views=details.views + 1)
     others = [
         v for v in answers.discover_videos(WATCH_DISCOVER_COUNT + 1) if v["video_id"] != video_id
     ]
@@ -119,8 +122,8 @@ def channel_page(channel_id: str) -> str | tuple[str, int]:
         channel=profile,
         page=found,
         results=shapes.video_list(found.items),
-        has_avatar=objects.media_object(state.db, "avatar", channel_id) is not None,
-        has_banner=objects.media_object(state.db, "banner", channel_id) is not None,
+        has_avatar=profile.has_avatar,
+        has_banner=profile.has_banner,
     )
 
 
@@ -178,6 +181,6 @@ def status_page() -> str:
         db_online=True,
         workers=rows,
         job_urls=watch.job_urls(state.db, [w.current_job_id for w in rows if w.current_job_id]),
-        counts=watch.queue_counts(state.db),
+        counts=jobs_per_state(state.db),
         stats=storage_numbers(),
     )

@@ -7,6 +7,7 @@ file once, so no file is ever held in memory.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import logging
 import random
@@ -42,11 +43,24 @@ class LeaseLost(ApiError):
     """404/409 on a job call: the job is no longer ours (cancelled, lapsed, done elsewhere)."""
 
 
+class Mode(enum.IntEnum):
+    """The job modes the worker API hands out, as its answers number them (the server's
+    ``JobMode``; the worker speaks only HTTP, so it keeps its own copy of the numbers)."""
+
+    ARCHIVE = 0  # download it, unless the archive has the video already
+    REARCHIVE = 1  # download it even so
+    DELETE = 2  # the archive deletes the video; ``url`` is its id
+
+
+#: The modes this worker runs, as plain numbers: a claim's ``mode`` may be another one.
+KNOWN_MODES = frozenset(int(mode) for mode in Mode)
+
+
 @dataclass(frozen=True)
 class Claimed:
     job_id: int
     url: str
-    mode: int
+    mode: int  # a Mode, unless a newer server hands out a kind this worker does not know
     target: str
     attempt: int
 

@@ -8,6 +8,7 @@ as the environment variables without their prefix (``max_height``, ``pause`` …
 from __future__ import annotations
 
 import configparser
+import math
 import os
 import re
 import socket
@@ -49,30 +50,51 @@ class WorkerConfig:
     socket_timeout: float = 30.0
     retries: int = 5  # HTTP retries towards the server
 
-    def validate(self) -> WorkerConfig:
+    def validate(self, sources: Mapping[str, str] | None = None) -> WorkerConfig:
+        """Checked; ``sources`` names where each value came from (``--pause``,
+        ``PATCHWORK_WORKER_PAUSE``, ``[worker] pause in worker.ini``) for the messages."""
+
+        def named(option: str) -> str:
+            return (sources or {}).get(option, option)
+
         if not self.server:
             raise WorkerConfigError(
                 "--server (PATCHWORK_WORKER_SERVER, [queue] base_url) is required"
             )
         if not re.match(r"https?://", self.server):
-            raise WorkerConfigError(f"--server must be an http(s) URL, not {self.server!r}")
+            raise WorkerConfigError(
+                f"{named('server')} must be an http(s) URL, not {self.server!r}"
+            )
         if not self.token:
             raise WorkerConfigError(
                 "--token (PATCHWORK_WORKER_TOKEN, [queue] worker_password) is required"
             )
         if not self.name or len(self.name) > 255:
-            raise WorkerConfigError("--name must be 1 to 255 characters")
-        for name in ("max_height", "max_filesize", "retries"):
-            if getattr(self, name) < 0:
-                raise WorkerConfigError(f"{name} must not be negative")
-        for name in ("pause", "idle", "cooldown", "socket_timeout"):
-            if getattr(self, name) < 0:
-                raise WorkerConfigError(f"{name} must not be negative")
+            raise WorkerConfigError(f"{named('name')} must be 1 to 255 characters")
+        for option in NOT_NEGATIVE:
+            if getattr(self, option) < 0:
+                raise WorkerConfigError(f"{named(option)} must not be negative")
         if not 0 <= self.jitter <= 1:
-            raise WorkerConfigError("jitter must be between 0 and 1")
+            raise WorkerConfigError(f"{named('jitter')} must be between 0 and 1")
         for raw in self.extractor_args:
-            parse_extractor_args(raw)
+            try:
+                parse_extractor_args(raw)
+            except WorkerConfigError:
+                raise WorkerConfigError(
+                    f"{named('extractor_args')}: {raw!r} is not IE_KEY:ARGS"
+                ) from None
         return replace(self, server=self.server.rstrip("/"))
+
+
+NOT_NEGATIVE = (
+    "max_height",
+    "max_filesize",
+    "retries",
+    "pause",
+    "idle",
+    "cooldown",
+    "socket_timeout",
+)
 
 
 INI_KEYS = {  # (section, key) of the original config.ini
@@ -89,58 +111,65 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     config_path: str | None = None,
 ) -> WorkerConfig:
-    """Merge the sources; ``overrides`` are the command-line values (None = not given)."""
+    """Merge the sources; ``overrides`` are the command-line values (None = not given).
+
+    Every value is checked, and a bad one is a :class:`WorkerConfigError` naming where it
+    came from: the flag, the variable or the config file's section and key.
+    """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     path = config_path or environ.get(f"{ENV_PREFIX}CONFIG")
     if path is None and Path("config.ini").is_file():
         path = "config.ini"
+    found: list[tuple[str, Any, str]] = []  # (option, raw value, where), lowest first
     if path:
-        values.update(_from_ini(Path(path)))
+        found += [(name, raw, where) for name, (raw, where) in _from_ini(Path(path)).items()]
     for f in fields(WorkerConfig):
-        raw = environ.get(f"{ENV_PREFIX}{f.name.upper()}")
+        variable = f"{ENV_PREFIX}{f.name.upper()}"
+        raw = environ.get(variable)
         if raw is not None and raw != "":
-            values[f.name] = raw
-    for key, value in overrides.items():
-        if value is not None and value != ():
-            values[key] = value
-    return _build(values).validate()
+            found.append((f.name, raw, variable))
+    known = {f.name for f in fields(WorkerConfig)}
+    for key, raw in overrides.items():
+        if key in known and raw is not None and raw != ():
+            found.append((key, raw, f"--{key.replace('_', '-')}"))
+    for name, raw, where in found:  # each checked, also one a later source overrides
+        values[name], sources[name] = _converted(name, raw, where), where
+    return WorkerConfig(**values).validate(sources)
 
 
-def _from_ini(path: Path) -> dict[str, Any]:
+def _from_ini(path: Path) -> dict[str, tuple[Any, str]]:
+    """(value, where it is) of each option the file sets."""
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with path.open(encoding="utf-8") as handle:
             parser.read_file(handle)
-    except (OSError, configparser.Error) as exc:
-        raise WorkerConfigError(f"config file {path}: {exc}") from None
-    found: dict[str, Any] = {}
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        reason = " ".join(str(exc).split())
+        raise WorkerConfigError(f"config file {path}: {reason}") from None
+    found: dict[str, tuple[Any, str]] = {}
     for name, (section, key) in INI_KEYS.items():
         if parser.has_option(section, key) and parser.get(section, key).strip():
-            found[name] = parser.get(section, key).strip()
+            found[name] = (parser.get(section, key).strip(), f"[{section}] {key} in {path}")
     if parser.has_section("worker"):
         known = {f.name for f in fields(WorkerConfig)}
         for key, value in parser.items("worker"):
             if key not in known:
                 raise WorkerConfigError(f"config file {path}: unknown [worker] option {key!r}")
-            found[key] = value
+            found[key] = (value, f"[worker] {key} in {path}")
     return found
 
 
-def _build(values: Mapping[str, Any]) -> WorkerConfig:
-    kwargs: dict[str, Any] = {}
-    for f in fields(WorkerConfig):
-        if f.name not in values:
-            continue
-        raw = values[f.name]
-        try:
-            kwargs[f.name] = _convert(f.name, raw)
-        except ValueError:
-            raise WorkerConfigError(f"{f.name}: cannot use {raw!r}") from None
-    return WorkerConfig(**kwargs)
+def _converted(name: str, raw: Any, where: str) -> Any:
+    try:
+        return _convert(name, raw)
+    except ValueError as exc:
+        raise WorkerConfigError(f"{where} must be {exc}, not {raw!r}") from None
 
 
 def _convert(name: str, raw: Any) -> Any:
+    """The option's value from its text; a ValueError says what it must be."""
     default = getattr(WorkerConfig(), name)
     if isinstance(default, bool):
         if isinstance(raw, bool):
@@ -150,11 +179,20 @@ def _convert(name: str, raw: Any) -> Any:
             return True
         if text in ("0", "false", "no", "off"):
             return False
-        raise ValueError(name)
+        raise ValueError("true or false (yes/no, on/off, 1/0)")
     if isinstance(default, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError("a whole number") from None
     if isinstance(default, float):
-        return float(raw)
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValueError("a number") from None
+        if not math.isfinite(number):  # "nan" and "inf" parse, but wait forever or never
+            raise ValueError("a finite number")
+        return number
     if isinstance(default, Path):
         return Path(raw).expanduser()
     if isinstance(default, tuple):

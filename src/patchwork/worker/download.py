@@ -3,12 +3,13 @@
 Every file yt-dlp writes is named ``media.*`` inside the job's own folder, so what belongs to
 the job is simply what is in the folder: ``media.<ext>`` the video, ``media.info.json`` the
 metadata, ``media.<lang>.<ext>`` the captions, ``media.<jpg|webp|png>`` the thumbnail.
-Errors are sorted into three kinds (see :func:`classify`): gone for good, try later, and
-"the site thinks we are a bot" (try much later, and rest before claiming again).
+Errors are sorted into three kinds (:class:`Failure`, see :func:`classify`): gone for good,
+try later, and "the site thinks we are a bot" (try much later, and rest before claiming again).
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
 import shutil
@@ -58,13 +59,31 @@ GONE = re.compile(
 )
 
 
+class Failure(enum.StrEnum):
+    """Why a download failed, which decides what becomes of its job."""
+
+    GONE = "gone"  # it will never download (removed, private, too large): failed for good
+    TRY_LATER = "try later"  # the queue tries again after a backoff
+    BOT_CHECK = "bot check"  # the site suspects a bot: try much later, and rest first
+
+
 class DownloadFailed(Exception):
-    """yt-dlp could not archive the URL; ``retryable`` says whether trying again can help."""
+    """yt-dlp could not archive the URL; :attr:`failure` says whether trying again can help."""
 
     def __init__(self, message: str, *, retryable: bool, bot_check: bool = False) -> None:
         super().__init__(message)
-        self.retryable = retryable
-        self.bot_check = bot_check
+        if bot_check:
+            self.failure = Failure.BOT_CHECK
+        else:
+            self.failure = Failure.TRY_LATER if retryable else Failure.GONE
+
+    @property
+    def retryable(self) -> bool:
+        return self.failure != Failure.GONE
+
+    @property
+    def bot_check(self) -> bool:
+        return self.failure == Failure.BOT_CHECK
 
 
 class Stopped(Exception):

@@ -9,6 +9,7 @@ the upload too, failing the job as retryable.
 
 from __future__ import annotations
 
+import enum
 import logging
 import random
 import shutil
@@ -20,14 +21,41 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from patchwork.worker.client import ApiClient, ApiError, AuthError, Claimed, LeaseLost
+from patchwork import __version__
+from patchwork.worker.client import (
+    KNOWN_MODES,
+    ApiClient,
+    ApiError,
+    AuthError,
+    Claimed,
+    LeaseLost,
+    Mode,
+)
 from patchwork.worker.config import WorkerConfig
-from patchwork.worker.download import Download, Downloader, DownloadFailed, Stopped
+from patchwork.worker.download import Download, Downloader, DownloadFailed, Failure, Stopped
 
 log = logging.getLogger("patchwork.worker")
 SCRATCH_PREFIX = "patchwork-job-"
 DOWNLOAD_SHARE = 90.0  # the job's percent: download 0-90, upload 90-100
 REPORT_EVERY = 5.0  # seconds between progress reports
+
+
+class Outcome(enum.StrEnum):
+    """How one job ended for this worker: what the loop does next, and what it counts."""
+
+    ARCHIVED = "archived"  # downloaded, uploaded, completed
+    SKIPPED = "skipped"  # a mode-0 job whose video the archive has: completed as skipped
+    DELETED = "deleted"  # a delete job, completed
+    FAILED = "failed"  # reported as failed, retryable or for good
+    BOT_CHECK = "bot-check"  # reported as failed (retryable); the worker rests before claiming
+    LOST = "lost"  # the lease is gone (cancelled, lapsed, done elsewhere): nothing to report
+    STOPPED = "stopped"  # handed back (failed, retryable) because the worker is stopping
+
+
+#: After these, the worker waits its politeness pause before the next claim.
+PAUSE_AFTER = frozenset({Outcome.ARCHIVED, Outcome.FAILED})
+#: What the summary counts: each job done, and each failure reported.
+COUNTED = (Outcome.ARCHIVED, Outcome.SKIPPED, Outcome.DELETED, Outcome.FAILED)
 
 
 class Aborted(Exception):
@@ -58,7 +86,7 @@ class Runner:
         self._out = out if out is not None else sys.stderr
         self._bar = self._out.isatty()
         self._last_report = -REPORT_EVERY
-        self.stats = {"archived": 0, "skipped": 0, "deleted": 0, "failed": 0}
+        self.stats = dict.fromkeys(COUNTED, 0)
 
     # -- signals and pauses ----------------------------------------------------------------
 
@@ -105,13 +133,13 @@ class Runner:
                     self.pause(self.config.idle, "queue empty")
                     continue
                 outcome = self.handle(job)
-                if outcome == "bot-check":
+                if outcome == Outcome.BOT_CHECK:
                     self.client.heartbeat("Cooling down after a bot check")
                     if self.config.once:
                         log.warning("stopping: the site asked for a bot check")
                         return 0
                     self.pause(self.config.cooldown, "cooling down after a bot check")
-                elif outcome in ("archived", "failed"):
+                elif outcome in PAUSE_AFTER:
                     self.pause(self.config.pause, "politeness pause")
         except AuthError as exc:
             log.error("%s", exc)
@@ -133,21 +161,25 @@ class Runner:
 
     # -- one job ----------------------------------------------------------------------------
 
-    def handle(self, job: Claimed) -> str:
-        """Run one claimed job; returns archived, skipped, deleted, failed, lost or bot-check."""
+    def handle(self, job: Claimed) -> Outcome:
+        """Run one claimed job and say how it ended."""
         log.info(
             "job %d: claimed %s (mode %d, attempt %d)", job.job_id, job.url, job.mode, job.attempt
         )
         self._last_report = -REPORT_EVERY
         try:
-            if job.mode == 2:
+            if job.mode not in KNOWN_MODES:
+                # A kind of a newer server: handed back for a worker that knows it.
+                self._fail(job, f"worker {__version__} cannot run mode {job.mode} jobs", True)
+                return Outcome.FAILED
+            if job.mode == Mode.DELETE:
                 self.client.complete(job.job_id, {})
                 log.info("job %d: deleted %s", job.job_id, job.url)
-                self.stats["deleted"] += 1
-                return "deleted"
+                self.stats[Outcome.DELETED] += 1
+                return Outcome.DELETED
             self.client.heartbeat(f"Archiving {job.url}")
             known = _known_id(job.target)
-            if job.mode == 0 and known and self.client.has_video(known):
+            if job.mode == Mode.ARCHIVE and known and self.client.has_video(known):
                 return self._skip(job, known)
             scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=self.config.workdir))
             try:
@@ -156,41 +188,42 @@ class Runner:
                 shutil.rmtree(scratch, ignore_errors=True)
         except LeaseLost as exc:
             log.warning("job %d: no longer ours (%s); moving on", job.job_id, exc)
-            return "lost"
+            return Outcome.LOST
         except DownloadFailed as exc:
             retry = " (retryable)" if exc.retryable else ""
             log.error("job %d: download failed%s: %s", job.job_id, retry, exc)
-            self._fail(job, str(exc), exc.retryable, self.config.cooldown if exc.bot_check else 0)
-            return "bot-check" if exc.bot_check else "failed"
+            bot_check = exc.failure == Failure.BOT_CHECK
+            self._fail(job, str(exc), exc.retryable, self.config.cooldown if bot_check else 0)
+            return Outcome.BOT_CHECK if bot_check else Outcome.FAILED
         except (Stopped, Aborted) as exc:
             log.warning("job %d: %s; handing it back", job.job_id, exc)
             self._fail(job, f"worker {self.client.name} stopped", True)
-            return "stopped"
+            return Outcome.STOPPED
         except AuthError:
             raise
         except Exception as exc:
             log.exception("job %d: %s", job.job_id, exc)
             self._fail(job, f"{type(exc).__name__}: {exc}", True)
-            return "failed"
+            return Outcome.FAILED
 
     def _fail(self, job: Claimed, error: str, retryable: bool, retry_after: float = 0) -> None:
-        self.stats["failed"] += 1
+        self.stats[Outcome.FAILED] += 1
         try:
             self.client.fail(job.job_id, error, retryable=retryable, retry_after=retry_after)
         except ApiError as exc:  # the lease will lapse and the job comes back anyway
             log.error("job %d: could not report the failure: %s", job.job_id, exc)
 
-    def _skip(self, job: Claimed, video_id: str) -> str:
+    def _skip(self, job: Claimed, video_id: str) -> Outcome:
         log.info("job %d: %s is already archived; skipping", job.job_id, video_id)
         self.client.complete(job.job_id, {"skipped": video_id})
-        self.stats["skipped"] += 1
-        return "skipped"
+        self.stats[Outcome.SKIPPED] += 1
+        return Outcome.SKIPPED
 
-    def _archive(self, job: Claimed, scratch: Path) -> str:
+    def _archive(self, job: Claimed, scratch: Path) -> Outcome:
         skipped: list[str] = []
 
         def skip(video_id: str) -> bool:
-            if job.mode == 0 and self.client.has_video(video_id):
+            if job.mode == Mode.ARCHIVE and self.client.has_video(video_id):
                 skipped.append(video_id)
                 return True
             return False
@@ -226,8 +259,8 @@ class Runner:
         self._end_bar()
         log.info("job %d: archived %s", job.job_id, download.video_id)
         self.client.heartbeat(f"Archived {job.url}")
-        self.stats["archived"] += 1
-        return "archived"
+        self.stats[Outcome.ARCHIVED] += 1
+        return Outcome.ARCHIVED
 
     def _upload_all(self, job: Claimed, download: Download) -> None:
         total = sum(f.path.stat().st_size for f in download.files) or 1

@@ -1,4 +1,4 @@
-"""Search results equal a brute-force matcher's on every database (tests/support/search_oracle.py)."""
+"""Search results equal a brute-force matcher's on every database (support/search_oracle.py)."""
 
 from __future__ import annotations
 

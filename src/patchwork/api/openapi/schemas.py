@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from patchwork.archive.queue.states import JobState
+
 Schema = dict[str, Any]
 
 STR: Schema = {"type": "string"}
@@ -19,7 +21,7 @@ OPT_INT: Schema = {"type": ["integer", "null"]}
 OPT_NUM: Schema = {"type": ["number", "null"]}
 TIME: Schema = {"type": "string", "description": "ISO 8601 date and time, UTC"}
 OPT_TIME: Schema = {"type": ["string", "null"], "description": "ISO 8601 date and time, UTC"}
-JOB_STATES = ["queued", "leased", "done", "failed", "cancelled"]
+JOB_STATES = [str(state) for state in JobState]
 
 
 def ref(name: str) -> Schema:

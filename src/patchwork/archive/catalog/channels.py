@@ -51,6 +51,8 @@ def channel_profile(db: Database, channel_id: str) -> ChannelProfile | None:
             aliases=aliases,
             romanized_name=distinct_romanization(name, romanized),
             video_count=video_count or 0,
+            has_avatar=bool(channel and channel.has_avatar),
+            has_banner=bool(channel and channel.has_banner),
         )
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from patchwork.archive.search.indexing import channel_romaji
-from patchwork.db.models import Channel, Video
+from patchwork.db.models import Channel, StoredFile, Video
 
 T = TypeVar("T")
 
@@ -83,6 +83,9 @@ class ChannelProfile:
     aliases: list[str]
     romanized_name: str | None
     video_count: int
+    #: Whether the channel's avatar and banner are stored (/media/avatar, /media/banner).
+    has_avatar: bool = False
+    has_banner: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,16 @@ class FileInfo:
     size_bytes: int
     content_type: str | None
     storage_key: str
+
+    @classmethod
+    def of(cls, row: StoredFile) -> FileInfo:
+        return cls(
+            video_id=row.video_id,
+            extension=row.extension,
+            size_bytes=row.size_bytes,
+            content_type=row.content_type,
+            storage_key=row.storage_key,
+        )
 
     @property
     def size_mb(self) -> float:

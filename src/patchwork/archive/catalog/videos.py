@@ -85,15 +85,7 @@ def video_file(db: Database, video_id: str, kind: str = "video") -> FileInfo | N
         row = session.scalars(
             select(StoredFile).where(StoredFile.video_id == video_id, StoredFile.kind == kind)
         ).first()
-        if row is None:
-            return None
-        return FileInfo(
-            video_id=row.video_id,
-            extension=row.extension,
-            size_bytes=row.size_bytes,
-            content_type=row.content_type,
-            storage_key=row.storage_key,
-        )
+        return FileInfo.of(row) if row is not None else None
 
 
 def count_view(db: Database, video_id: str) -> bool:

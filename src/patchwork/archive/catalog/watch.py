@@ -1,24 +1,24 @@
 """What the viewer pages need beyond the API's listings: a watch page's details, caption
-text as WebVTT, the counts on the status page."""
+text as WebVTT, the URLs of the jobs workers are on."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from patchwork.archive.catalog.records import FileInfo, VideoSummary
-from patchwork.archive.catalog.videos import video_file, view_count
 from patchwork.archive.media.captions_vtt import CONVERTIBLE, MAX_CONVERT_BYTES, to_webvtt
 from patchwork.archive.media.objects import (
     CaptionTrack,
     caption_object,
+    captions_of,
     list_captions,
     plausible_id,
 )
 from patchwork.db import Database
-from patchwork.db.models import Job, Video
+from patchwork.db.models import Job, StoredFile, Video, ViewCount
 from patchwork.storage import Storage, StorageError
 
 #: Caption files bigger than this are not converted (the one bound of every converter).
@@ -48,26 +48,38 @@ class WatchDetails:
 
 
 def watch_details(db: Database, video_id: str) -> WatchDetails | None:
+    """Everything the watch page shows of a video, read in one transaction (three queries:
+    the video with its view count, its video and thumbnail files, its captions)."""
     if not plausible_id(video_id):
         return None
     with db.reading() as session:
-        row = session.scalars(select(Video).where(Video.video_id == video_id)).first()
-        if row is None:
+        found = session.execute(
+            select(Video, ViewCount.count)
+            .outerjoin(ViewCount, ViewCount.video_id == Video.video_id)
+            .where(Video.video_id == video_id)
+        ).first()
+        if found is None:
             return None
-        summary = VideoSummary.of(row)
-        source_url, platform = row.source_url, row.platform
-        duration, archived_at = row.duration, row.archived_at
-    return WatchDetails(
-        video=summary,
-        source_url=source_url,
-        platform=platform,
-        duration=duration,
-        archived_at=archived_at,
-        file=video_file(db, video_id),
-        has_thumbnail=video_file(db, video_id, "thumbnail") is not None,
-        captions=list_captions(db, video_id) or [],
-        views=view_count(db, video_id),
-    )
+        row, views = found
+        files = {
+            stored.kind: FileInfo.of(stored)
+            for stored in session.scalars(
+                select(StoredFile).where(
+                    StoredFile.video_id == video_id, StoredFile.kind.in_(("video", "thumbnail"))
+                )
+            )
+        }
+        return WatchDetails(
+            video=VideoSummary.of(row),
+            source_url=row.source_url,
+            platform=row.platform,
+            duration=row.duration,
+            archived_at=row.archived_at,
+            file=files.get("video"),
+            has_thumbnail="thumbnail" in files,
+            captions=captions_of(session, video_id),
+            views=views or 0,
+        )
 
 
 def caption_as_webvtt(db: Database, storage: Storage, video_id: str, language: str) -> str | None:
@@ -89,25 +101,6 @@ def caption_as_webvtt(db: Database, storage: Storage, video_id: str, language: s
     if len(raw) > MAX_CAPTION_BYTES:
         return None
     return to_webvtt(raw.decode("utf-8-sig", errors="replace"), fmt)
-
-
-@dataclass(frozen=True)
-class QueueCounts:
-    queued: int
-    leased: int
-    failed: int
-
-
-def queue_counts(db: Database) -> QueueCounts:
-    """Jobs per state in one grouped query."""
-    with db.reading() as session:
-        rows = session.execute(
-            select(Job.state, func.count())
-            .where(Job.state.in_(("queued", "leased", "failed")))
-            .group_by(Job.state)
-        ).all()
-    counts = {state: int(n) for state, n in rows}
-    return QueueCounts(counts.get("queued", 0), counts.get("leased", 0), counts.get("failed", 0))
 
 
 def job_urls(db: Database, job_ids: list[int]) -> dict[int, str]:

@@ -23,13 +23,14 @@ from patchwork.archive.search.romanize import romanize
 from patchwork.db import Database
 from patchwork.db.models import Channel, Video
 from patchwork.db.retry import retrying
+from patchwork.errors import InvalidInput
 
 INFO_SUFFIX = ".info.json"
 UNKNOWN_CHANNEL = "unknown"
 MAX_INFO_BYTES = 64 * 1024 * 1024
 
 
-class IngestError(ValueError):
+class IngestError(InvalidInput, ValueError):
     """Metadata that cannot become a video; the message says what is wrong."""
 
 

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from patchwork.errors import InvalidInput
+
 MAX_URL_LENGTH = 2048
 MAX_VIDEO_ID_LENGTH = 255
 
@@ -40,7 +42,7 @@ BILIBILI_HOSTS = frozenset({"bilibili.com", "www.bilibili.com", "m.bilibili.com"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-class TargetError(ValueError):
+class TargetError(InvalidInput, ValueError):
     """The text is not an acceptable URL or video id; the message says why."""
 
 

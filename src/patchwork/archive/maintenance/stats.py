@@ -25,6 +25,7 @@ from patchwork.archive.catalog.records import BYTES_PER_MB, StorageStatus
 from patchwork.config import Settings
 from patchwork.db import Database
 from patchwork.db.models import KeyValue, StoredFile, Video
+from patchwork.errors import Unavailable
 from patchwork.storage import Storage, StorageError
 
 ENTRY_POINT_GROUP = "patchwork.storage_stats"
@@ -50,7 +51,7 @@ def database_storage_status(db: Database) -> StorageStatus:
     )
 
 
-class StatsUnavailable(Exception):
+class StatsUnavailable(Unavailable):
     """The provider could not produce numbers (service down, misconfigured)."""
 
 

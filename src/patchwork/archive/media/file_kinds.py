@@ -10,6 +10,8 @@ written before these lists existed cannot be served inline either.
 
 from __future__ import annotations
 
+from patchwork.errors import InvalidInput
+
 VIDEO_EXTENSIONS = frozenset(
     # What yt-dlp writes for a merged or single-format download, audio-only ones included.
     {"webm", "mp4", "mkv", "mov", "m4v", "flv", "avi", "ts", "3gp", "ogv"}
@@ -49,7 +51,7 @@ _CAPTION_TYPES = frozenset(
 )
 
 
-class FileKindError(ValueError):
+class FileKindError(InvalidInput, ValueError):
     """A file's extension is not one its kind may have; the message says which are."""
 
 

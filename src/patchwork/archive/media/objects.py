@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from patchwork.archive.media import captions_srv3, file_kinds, layout
 from patchwork.db import Database
@@ -108,12 +109,17 @@ def list_captions(db: Database, video_id: str) -> list[CaptionTrack] | None:
         exists = session.scalar(select(Video.id).where(Video.video_id == video_id).limit(1))
         if exists is None:
             return None
-        rows = session.scalars(
-            select(Caption)
-            .where(Caption.video_id == video_id)
-            .order_by(Caption.language, Caption.format)
-        ).all()
-        return [CaptionTrack(r.language, r.format, r.storage_key) for r in rows]
+        return captions_of(session, video_id)
+
+
+def captions_of(session: Session, video_id: str) -> list[CaptionTrack]:
+    """The caption tracks of a video known to exist, by language then format."""
+    rows = session.scalars(
+        select(Caption)
+        .where(Caption.video_id == video_id)
+        .order_by(Caption.language, Caption.format)
+    ).all()
+    return [CaptionTrack(r.language, r.format, r.storage_key) for r in rows]
 
 
 def _caption_tracks(

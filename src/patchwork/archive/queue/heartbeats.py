@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import update
 
 from patchwork.archive.queue.records import Actor
+from patchwork.archive.queue.states import JobState
 from patchwork.db import Database
 from patchwork.db.dialect import insert_ignoring_duplicates
 from patchwork.db.models import Job, Worker
@@ -58,7 +59,7 @@ def record_heartbeat(
                 session.execute(
                     update(Job)
                     .where(
-                        Job.state == "leased",
+                        Job.state == JobState.LEASED,
                         Job.lease_token_id == actor.token_id,
                         Job.lease_owner == name,
                         Job.lease_expires_at > now,

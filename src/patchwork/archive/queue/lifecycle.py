@@ -1,6 +1,7 @@
 """The archive queue: jobs move queued -> leased -> done | failed | cancelled.
 
-Every transition appends a ``job_events`` row naming the acting token's id and name (never
+Every transition is one of the table in :mod:`patchwork.archive.queue.transitions`, made by
+its ``move_job``, and appends a ``job_events`` row naming the acting token's id and name (never
 its secret). A claim is a lease: progress extends it, and a lapsed lease is reclaimed by the
 next claim (attempts + 1), so no background daemon is needed. Completing and failing live in
 :mod:`patchwork.archive.queue.completion`; they use the lease checks defined here.
@@ -11,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from patchwork.archive.ingest.targets import Target, TargetError, delete_target, normalise_url
+from patchwork.archive.ingest.targets import Target, TargetError
+from patchwork.archive.queue.kinds import kind_of
 from patchwork.archive.queue.records import (
     SYSTEM,
     Actor,
@@ -24,22 +26,21 @@ from patchwork.archive.queue.records import (
     JobInfo,
     JobNotFound,
     clear_worker_job,
-    finish_state,
     held_job,
     locked_job,
     mark_worker,
     record_event,
-    release_lease,
 )
+from patchwork.archive.queue.states import ACTIVE_STATES as ACTIVE_STATES  # the API's name
+from patchwork.archive.queue.states import JobEventName, JobMode, JobState
+from patchwork.archive.queue.transitions import check_move, move_job, move_job_if_unchanged
 from patchwork.db import Database
 from patchwork.db.dialect import claim_lock, read_committed, serialize_on
 from patchwork.db.models import Job, JobEvent, Worker
 from patchwork.db.retry import retrying
 from patchwork.db.types import utcnow
 
-MODES = (0, 1, 2)  # archive, force re-archive, delete
-ACTIVE_STATES = ("queued", "leased")
-STATES = ("queued", "leased", "done", "failed", "cancelled")
+STATES: tuple[JobState, ...] = tuple(JobState)
 DEFAULT_MAX_ATTEMPTS = 3
 MAX_ERROR_LENGTH = 4000
 MAX_OWNER_LENGTH = 255
@@ -47,10 +48,10 @@ MAX_RETRY_AFTER = 7 * 24 * 3600  # a worker may ask for a longer wait (bot check
 
 
 def target_for(raw: str, mode: int) -> Target:
-    if mode not in MODES:
-        raise InvalidRequest("mode must be 0 (archive), 1 (force re-archive) or 2 (delete)")
+    """What a job of ``mode`` for ``raw`` stands for, as its kind reads it."""
+    kind = kind_of(mode)
     try:
-        return delete_target(raw) if mode == 2 else normalise_url(raw)
+        return kind.target(raw)
     except TargetError as exc:
         raise InvalidRequest(str(exc)) from None
 
@@ -66,6 +67,7 @@ def enqueue(
 ) -> Enqueued:
     """Queue a URL (or, for mode 2, a video id); a target already waiting is not queued twice."""
     target = target_for(raw, mode)
+    mode = JobMode(mode)
     now = now or utcnow()
 
     def run() -> Enqueued:
@@ -83,8 +85,8 @@ def enqueue(
             job = Job(
                 url=target.url,
                 target=target.key,
-                mode=mode,
-                state="queued",
+                mode=mode.value,  # a number: PyMySQL would send an IntEnum quoted ('2')
+                state=JobState.QUEUED,
                 attempts=0,
                 max_attempts=max_attempts,
                 available_at=now,
@@ -94,7 +96,9 @@ def enqueue(
             )
             session.add(job)
             session.flush()
-            record_event(session, job.id, "queued", actor, now, f"mode {mode}: {target.url}")
+            record_event(
+                session, job.id, JobEventName.QUEUED, actor, now, f"mode {mode}: {target.url}"
+            )
             return Enqueued(JobInfo.of(job), created=True)
 
     return retrying(run)
@@ -113,11 +117,6 @@ def list_jobs(
             select(Job).where(Job.state.in_(list(states))).order_by(*order).limit(limit)
         ).all()
         return [JobInfo.of(j) for j in rows]
-
-
-def count_jobs(db: Database, state: str) -> int:
-    with db.reading() as session:
-        return session.scalar(select(func.count()).select_from(Job).where(Job.state == state)) or 0
 
 
 def get_job(db: Database, job_id: int) -> JobInfo:
@@ -164,7 +163,7 @@ def claim_next_job(
                     claim_lock(
                         session,
                         select(Job)
-                        .where(Job.state == "leased", Job.lease_expires_at <= now)
+                        .where(Job.state == JobState.LEASED, Job.lease_expires_at <= now)
                         .order_by(Job.lease_expires_at, Job.id)
                         .limit(1),
                     )
@@ -174,17 +173,17 @@ def claim_next_job(
                     record_event(
                         session,
                         job.id,
-                        "lease_expired",
+                        JobEventName.LEASE_EXPIRED,
                         SYSTEM,
                         now,
                         f"attempt {job.attempts} by {lapsed_owner} lapsed",
                     )
                     clear_worker_job(session, job.id)
                     if job.attempts >= job.max_attempts:
-                        finish_state(
+                        move_job(
                             session,
                             job,
-                            "failed",
+                            JobEventName.FAILED,
                             SYSTEM,
                             now,
                             f"lease expired on all {job.attempts} attempts",
@@ -195,39 +194,32 @@ def claim_next_job(
                         claim_lock(
                             session,
                             select(Job)
-                            .where(Job.state == "queued", Job.available_at <= now)
+                            .where(Job.state == JobState.QUEUED, Job.available_at <= now)
                             .order_by(Job.available_at, Job.id)
                             .limit(1),
                         )
                     ).first()
                     if job is None:
                         return None
-                taken = session.execute(
-                    update(Job)
-                    .where(Job.id == job.id, Job.state == job.state, Job.attempts == job.attempts)
-                    .values(
-                        state="leased",
-                        attempts=job.attempts + 1,
-                        lease_token_id=actor.token_id,
-                        lease_owner=owner,
-                        lease_expires_at=expires,
-                        progress_percent=None,
-                        progress_message=None,
-                        updated_at=now,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-                if taken.rowcount != 1:  # type: ignore[attr-defined]
-                    continue  # someone else's; only possible without row locks
-                session.refresh(job)
-                record_event(
+                attempt = job.attempts + 1
+                taken = move_job_if_unchanged(
                     session,
-                    job.id,
-                    "claimed",
+                    job,
+                    JobEventName.CLAIMED,
                     actor,
                     now,
-                    f"attempt {job.attempts} by {owner}, lease until {expires.isoformat()}",
+                    f"attempt {attempt} by {owner}, lease until {expires.isoformat()}",
+                    {
+                        "attempts": attempt,
+                        "lease_token_id": actor.token_id,
+                        "lease_owner": owner,
+                        "lease_expires_at": expires,
+                        "progress_percent": None,
+                        "progress_message": None,
+                    },
                 )
+                if not taken:
+                    continue  # someone else's; only possible without row locks
                 mark_worker(session, actor, owner, job.id)
                 return JobInfo.of(job)
 
@@ -302,20 +294,18 @@ def fail_job(
                     backoff(job.attempts),
                     timedelta(seconds=min(max(retry_after, 0), MAX_RETRY_AFTER)),
                 )
-                release_lease(job, now)
-                job.state = "queued"
-                job.available_at = now + delay
-                record_event(
+                move_job(
                     session,
-                    job.id,
-                    "retry",
+                    job,
+                    JobEventName.RETRY,
                     actor,
                     now,
                     f"attempt {job.attempts} failed, "
                     f"retry in {int(delay.total_seconds())} s: {error}",
                 )
+                job.available_at = now + delay
             else:
-                finish_state(session, job, "failed", actor, now, error)
+                move_job(session, job, JobEventName.FAILED, actor, now, error)
             session.flush()
             return JobInfo.of(job)
 
@@ -329,12 +319,11 @@ def cancel_job(db: Database, actor: Actor, job_id: int, *, now: datetime | None 
     def run() -> JobInfo:
         with db.transaction() as session:
             job = locked_job(session, job_id)
-            if job.state == "cancelled":
+            if job.state == JobState.CANCELLED:
                 return JobInfo.of(job)
-            if job.state not in ACTIVE_STATES:
-                raise JobConflict(f"job {job_id} is {job.state} and cannot be cancelled")
+            check_move(job, JobEventName.CANCELLED)  # refused before anything is written
             clear_worker_job(session, job.id)
-            finish_state(session, job, "cancelled", actor, now, "")
+            move_job(session, job, JobEventName.CANCELLED, actor, now)
             session.flush()
             return JobInfo.of(job)
 
@@ -348,10 +337,7 @@ def retry_job(db: Database, actor: Actor, job_id: int, *, now: datetime | None =
     def run() -> JobInfo:
         with db.transaction() as session:
             job = locked_job(session, job_id)
-            if job.state not in ("failed", "cancelled"):
-                raise JobConflict(
-                    f"job {job_id} is {job.state}; only failed or cancelled jobs can be retried"
-                )
+            check_move(job, JobEventName.REQUEUED)  # refused before the target's lock is taken
             serialize_on(session, f"patchwork-target:{job.target}")
             waiting = session.scalar(
                 select(Job.id).where(
@@ -360,12 +346,9 @@ def retry_job(db: Database, actor: Actor, job_id: int, *, now: datetime | None =
             )
             if waiting is not None:
                 raise JobConflict(f"job {waiting} for the same target is already queued")
-            job.state = "queued"
+            move_job(session, job, JobEventName.REQUEUED, actor, now)
             job.attempts = 0
             job.available_at = now
-            job.finished_at = None
-            job.updated_at = now
-            record_event(session, job.id, "requeued", actor, now, "")
             session.flush()
             return JobInfo.of(job)
 

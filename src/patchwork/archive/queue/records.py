@@ -10,29 +10,31 @@ from typing import Protocol, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from patchwork.archive.queue.states import JobEventName, JobMode, JobState
 from patchwork.archive.tokens import Principal
 from patchwork.db import Database
 from patchwork.db.models import Job, JobEvent, Worker
 from patchwork.db.types import utcnow
+from patchwork.errors import Conflict, InvalidInput, NotFound, PatchworkError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class QueueError(Exception):
+class QueueError(PatchworkError):
     """A queue operation that cannot be done; the message is safe to show."""
 
 
-class InvalidRequest(QueueError):
-    """Bad input (a URL, a mode, a value out of range)."""
+class InvalidRequest(QueueError, InvalidInput):
+    """Bad input (a URL, a mode, a value out of range): 400."""
 
 
-class JobNotFound(QueueError):
-    """No job has this id."""
+class JobNotFound(QueueError, NotFound):
+    """No job has this id: 404."""
 
 
-class JobConflict(QueueError):
-    """The job is not in a state that allows this (e.g. the caller's lease lapsed)."""
+class JobConflict(QueueError, Conflict):
+    """The job is not in a state that allows this (e.g. the caller's lease lapsed): 409."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,8 @@ class JobInfo:
     id: int
     url: str
     target: str
-    mode: int
-    state: str
+    mode: JobMode
+    state: JobState
     attempts: int
     max_attempts: int
     available_at: datetime
@@ -76,8 +78,8 @@ class JobInfo:
             job.id,
             job.url,
             job.target,
-            job.mode,
-            job.state,
+            JobMode(job.mode),
+            JobState(job.state),
             job.attempts,
             job.max_attempts,
             job.available_at,
@@ -116,7 +118,12 @@ class Enqueued:
 
 
 def record_event(
-    session: Session, job_id: int, event: str, actor: Actor, now: datetime, message: str = ""
+    session: Session,
+    job_id: int,
+    event: JobEventName,
+    actor: Actor,
+    now: datetime,
+    message: str = "",
 ) -> None:
     session.add(
         JobEvent(
@@ -141,7 +148,7 @@ def locked_job(session: Session, job_id: int) -> Job:
 def held_job(session: Session, job_id: int, actor: Actor, now: datetime) -> Job:
     """The job, locked, if ``actor`` holds a live lease on it; else JobNotFound/JobConflict."""
     job = locked_job(session, job_id)
-    if job.state != "leased" or job.lease_token_id != actor.token_id:
+    if job.state != JobState.LEASED or job.lease_token_id != actor.token_id:
         raise JobConflict(f"job {job_id} is not leased to you (it is {job.state})")
     assert job.lease_expires_at is not None
     if job.lease_expires_at <= now:
@@ -158,34 +165,11 @@ def check_lease(db: Database, actor: Actor, job_id: int, *, now: datetime | None
         job = session.get(Job, job_id)
         if job is None:
             raise JobNotFound(f"no job {job_id}")
-        if job.state != "leased" or job.lease_token_id != actor.token_id:
+        if job.state != JobState.LEASED or job.lease_token_id != actor.token_id:
             raise JobConflict(f"job {job_id} is not leased to you (it is {job.state})")
         if job.lease_expires_at is None or job.lease_expires_at <= now:
             raise JobConflict(f"your lease on job {job_id} has expired")
         return JobInfo.of(job)
-
-
-def release_lease(job: Job, now: datetime) -> None:
-    job.lease_token_id = None
-    job.lease_expires_at = None
-    job.updated_at = now
-
-
-def finish_state(
-    session: Session, job: Job, state: str, actor: Actor, now: datetime, message: str
-) -> None:
-    release_lease(job, now)
-    job.state = state
-    job.finished_at = now
-    if state == "failed":
-        job.last_error = message or job.last_error
-    record_event(session, job.id, {"done": "completed"}.get(state, state), actor, now, message)
-
-
-def finish_job(session: Session, job: Job, actor: Actor, now: datetime, message: str = "") -> None:
-    """Mark a held job done (used by completion inside its own transaction)."""
-    clear_worker_job(session, job.id)
-    finish_state(session, job, "done", actor, now, message)
 
 
 def clear_worker_job(session: Session, job_id: int) -> None:

@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass
 
 from patchwork.archive.media import file_kinds
+from patchwork.errors import InvalidInput, TooLarge
 from patchwork.storage import Storage
 from patchwork.storage.base import SweepsTempFiles
-from patchwork.storage.streams import StreamTooLarge
 
 STAGING_ROOT = "staging/jobs"
 SIMPLE_KINDS = ("video", "thumbnail", "metadata", "channel-avatar", "channel-banner")
@@ -42,12 +42,16 @@ CONTENT_TYPE_EXTENSIONS = {
 DEFAULT_EXTENSIONS = {"thumbnail": "jpg", "channel-avatar": "jpg", "channel-banner": "jpg"}
 
 
-# What an upload over the size limit raises, under the name the upload API uses.
-UploadTooLarge = StreamTooLarge
+class UploadError(InvalidInput, ValueError):
+    """An upload's kind or extension is not acceptable: 400."""
 
 
-class UploadError(ValueError):
-    """An upload's kind or extension is not acceptable."""
+class UploadTooLarge(TooLarge):
+    """An upload over the size limit, announced or streamed: 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The file is larger than the limit of {limit} bytes")
+        self.limit = limit
 
 
 @dataclass(frozen=True)

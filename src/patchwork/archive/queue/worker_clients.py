@@ -21,6 +21,7 @@ from patchwork.db.dialect import insert_ignoring_duplicates
 from patchwork.db.models import Worker
 from patchwork.db.retry import retrying
 from patchwork.db.types import utcnow
+from patchwork.errors import InvalidInput
 
 HEADER = "X-Patchwork-Worker"
 MAX_CLIENT_LENGTH = 64
@@ -42,7 +43,7 @@ REASON = (
 )
 
 
-class InvalidClient(ValueError):
+class InvalidClient(InvalidInput, ValueError):
     """The header is present but not a short printable name."""
 
 

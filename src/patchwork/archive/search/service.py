@@ -33,6 +33,7 @@ from patchwork.archive.search.terms import QueryWord, plan_query
 from patchwork.db import Database
 from patchwork.db.dialect import newest_first, oldest_first
 from patchwork.db.models import Channel, ChannelTerm, Video, VideoTerm
+from patchwork.errors import InvalidInput
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 12
@@ -42,7 +43,7 @@ SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 FEW = 2000
 
 
-class BadQuery(ValueError):
+class BadQuery(InvalidInput, ValueError):
     """The query cannot be searched; the message says why."""
 
 
