@@ -9,6 +9,7 @@ from flask import Blueprint, Response, request
 from patchwork.api.catalog import VIDEO_NOT_FOUND
 from patchwork.archive.catalog import videos
 from patchwork.archive.catalog.video_data import caption_offers, stored_info
+from patchwork.archive.catalog.video_data import video_data as catalog_video_data
 from patchwork.archive.queue import workers
 from patchwork.cache import remember
 from patchwork.http import answers, shapes
@@ -66,12 +67,12 @@ def file_data(video_id: str) -> dict[str, Any]:
 @bp.get("/database/video_data/<video_id>")
 def video_data(video_id: str) -> dict[str, Any]:
     state = app_state()
-    found = videos.get_video(state.db, video_id)
+    found = catalog_video_data(state.db, video_id)
     if found is None:
         raise ApiError(404, VIDEO_NOT_FOUND)
     if request.method == "GET" and not is_probably_bot():
         videos.count_view(state.db, video_id)
-    info = videos.video_file(state.db, video_id)
+    info = found.file
     file_fields = {
         # A string always: the frontend's download link is `${id}.${file_ext}`. Without a
         # recorded extension, the original's default without its stray dot.
@@ -79,8 +80,6 @@ def video_data(video_id: str) -> dict[str, Any]:
         "file_size": info.size_mb if info else 0,
         "file_size_units": "MB",
     }
-    stored = stored_info(state.db, state.storage, video_id)
-    subtitles = shapes.yt_dlp_subtitles(
-        video_id, caption_offers(state.db, video_id), request.url_root
-    )
-    return shapes.video_data(found, stored, file_fields, subtitles)
+    stored = stored_info(state.storage, found.metadata)
+    subtitles = shapes.yt_dlp_subtitles(video_id, caption_offers(found.captions), request.url_root)
+    return shapes.video_data(found.video, stored, file_fields, subtitles)

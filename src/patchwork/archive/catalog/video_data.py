@@ -1,26 +1,62 @@
-"""The ``.info.json`` kept in storage for each video, and the captions the API offers."""
+"""What ``/api/database/video_data/<id>`` answers: a video, its files, its stored ``.info.json``
+and the captions the API offers, read in one transaction."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from patchwork.archive.catalog.videos import video_file
+from sqlalchemy import select
+
+from patchwork.archive.catalog.records import FileInfo, VideoSummary
 from patchwork.archive.media.captions_srv3 import READABLE, TARGETS
-from patchwork.archive.media.objects import list_captions
+from patchwork.archive.media.objects import CaptionTrack, captions_of
 from patchwork.db import Database
+from patchwork.db.models import StoredFile, Video
 from patchwork.storage import Storage, StorageError
 
 MAX_METADATA_BYTES = 64 * 1024 * 1024
 
 
-def stored_info(db: Database, storage: Storage, video_id: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class VideoData:
+    video: VideoSummary
+    #: The video file and the stored ``.info.json`` (``None`` when the archive has none).
+    file: FileInfo | None
+    metadata: FileInfo | None
+    captions: list[CaptionTrack]
+
+
+def video_data(db: Database, video_id: str) -> VideoData | None:
+    """The video and what its answer needs from the database, in one read transaction
+    (three queries: the video, its video and metadata files, its captions)."""
+    with db.reading() as session:
+        row = session.scalars(select(Video).where(Video.video_id == video_id)).first()
+        if row is None:
+            return None
+        files = {
+            stored.kind: FileInfo.of(stored)
+            for stored in session.scalars(
+                select(StoredFile).where(
+                    StoredFile.video_id == video_id, StoredFile.kind.in_(("video", "metadata"))
+                )
+            )
+        }
+        return VideoData(
+            video=VideoSummary.of(row),
+            file=files.get("video"),
+            metadata=files.get("metadata"),
+            captions=captions_of(session, video_id),
+        )
+
+
+def stored_info(storage: Storage, metadata: FileInfo | None) -> dict[str, Any] | None:
     """The video's yt-dlp metadata as stored, or ``None`` when it is missing or unreadable."""
-    record = video_file(db, video_id, "metadata")
-    if record is None or record.size_bytes > MAX_METADATA_BYTES:
+    if metadata is None or metadata.size_bytes > MAX_METADATA_BYTES:
         return None
     try:
-        raw = b"".join(storage.iter_object(record.storage_key))
+        raw = b"".join(storage.iter_object(metadata.storage_key))
     except (StorageError, ValueError):
         return None
     try:
@@ -30,7 +66,7 @@ def stored_info(db: Database, storage: Storage, video_id: str) -> dict[str, Any]
     return info if isinstance(info, dict) else None
 
 
-def caption_offers(db: Database, video_id: str) -> dict[str, list[str]]:
+def caption_offers(tracks: list[CaptionTrack]) -> dict[str, list[str]]:
     """Per language the video has captions in, the formats Patchwork serves it as.
 
     srv3 and vtt first (converted on the fly from whichever track is stored), then any
@@ -38,7 +74,7 @@ def caption_offers(db: Database, video_id: str) -> dict[str, list[str]]:
     out: the frontend would ask it for srv3 and get a 404.
     """
     stored: dict[str, set[str]] = {}
-    for track in list_captions(db, video_id) or []:
+    for track in tracks:
         stored.setdefault(track.language, set()).add(track.format)
     return {
         # What the caption routes make of any readable track; the frontend asks for srv3.
