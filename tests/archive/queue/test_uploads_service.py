@@ -172,6 +172,21 @@ def test_the_lease_is_checked_before_a_byte_is_read(
     assert _staged_keys(storage, job) == []
 
 
+def test_a_file_the_jobs_kind_takes_none_of_is_refused_before_a_byte_is_read(
+    db: Database, storage: Storage, worker: Actor
+) -> None:
+    # A delete job's worker has nothing to upload (its kind declares no file it may take):
+    # a video sent for it would sit in staging, never used.
+    lifecycle.enqueue(db, "dQw4w9WgXcQ", 2, worker)
+    claimed = uploads.claim_job(
+        db, storage, worker, client="tests", owner=None, lease_seconds=LEASE
+    )
+    assert claimed is not None
+    with pytest.raises(uploads.UploadRejected, match="A delete job takes no video file"):
+        _receive_untouchable(db, storage, worker, claimed.id)
+    assert _staged_keys(storage, claimed) == []
+
+
 def test_a_claim_without_the_client_header_is_refused_and_marked(
     db: Database, storage: Storage, worker: Actor
 ) -> None:

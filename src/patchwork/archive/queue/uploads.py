@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import IO, BinaryIO, cast
 
 from patchwork.archive.queue import lifecycle, staging, worker_clients
+from patchwork.archive.queue.kinds import kind_of
 from patchwork.archive.queue.records import Actor, JobInfo, check_lease
 from patchwork.db import Database
 from patchwork.errors import Forbidden, InvalidInput
@@ -107,10 +108,15 @@ def receive_upload(
 
     Raises ``JobNotFound``/``JobConflict`` (no job, not the caller's lease) before reading,
     :class:`~patchwork.archive.queue.staging.UploadTooLarge` past ``limit`` bytes,
-    :class:`UploadRejected` for a body that is not the announced one (``expected_size``,
+    :class:`UploadRejected` for a file the job's kind takes none of or a body that is not the
+    announced one (``expected_size``,
     ``expected_sha256``; a video may not be empty), and ``StorageError`` when storage fails.
     """
     job = check_lease(db, actor, job_id)
+    job_kind = kind_of(job.mode)
+    if not job_kind.may_upload(kind):
+        # Before a byte is read: a file its kind would never use is refused, not kept.
+        raise UploadRejected(f"A {job_kind.NAME} job takes no {kind} file")
     # A key of its own: until this upload is verified, nothing else staged is touched.
     key = staging.staged_key(job.id, job.attempts, kind, ext)
     # Checked when the body ends, before the backend commits, so a refused body never
