@@ -3,22 +3,43 @@
 A service raises the error that says what went wrong (``JobNotFound``, ``BadQuery``); its
 class carries the status the HTTP surfaces answer with, so no view maps errors itself
 (``patchwork.http.errors`` turns every :class:`PatchworkError` into ``{"error": message}``).
-The message is shown to the client: it never holds a secret or a stack trace. The few errors
-whose message names internals (storage keys and paths, database hosts) are answered with a
-fixed text instead; ``patchwork.http.errors`` lists them.
+The message is shown to the client: it never holds a secret or a stack trace. An error whose
+message names internals (storage keys and paths, database hosts) declares the fixed text shown
+instead (:attr:`PatchworkError.public_message`); one that asks the client to come back later
+declares when (:attr:`PatchworkError.retry_after`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+#: Seconds a client should wait after the database or storage failed.
+OUTAGE_RETRY_AFTER = 30
 
 
 class PatchworkError(Exception):
     """An expected failure, safe to show; ``status`` is the HTTP status it answers with.
 
-    A class attribute (each subclass says its status once), which an instance may override
-    when its status is only known where it is raised (``patchwork.http.errors.ApiError``).
+    Class attributes (each subclass says them once), which an instance may override when they
+    are only known where it is raised (``patchwork.http.errors.ApiError``).
     """
 
     status: int = 400
+    #: Shown in place of the message, for errors whose message names internals.
+    public_message: str | None = None
+    #: ``Retry-After`` seconds, for errors that will pass.
+    retry_after: int | None = None
+    #: Fields of the answer beside ``error`` (clients that read fields without the status).
+    extra: Mapping[str, Any] = MappingProxyType({})
+
+    def shown_message(self) -> str:
+        return self.public_message or str(self)
+
+    def headers(self) -> dict[str, str]:
+        """The answer's headers this error needs."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class InvalidInput(PatchworkError):

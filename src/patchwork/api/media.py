@@ -20,7 +20,6 @@ from werkzeug.wsgi import wrap_file
 from patchwork.archive.media import captions_srv3, file_kinds, objects
 from patchwork.archive.media.objects import MediaObject
 from patchwork.http.errors import (
-    FILE_NOT_FOUND,
     ApiError,
     error_response,
     storage_failure_serving_files,
@@ -47,7 +46,6 @@ PUBLIC_REDIRECT_CACHE = "public, max-age=86400"
 #: Read size where no sendfile is possible (S3 bodies, servers without a file wrapper).
 STREAM_CHUNK = 256 * 1024
 
-NOT_FOUND = FILE_NOT_FOUND
 METHODS = ["GET", "HEAD"]
 #: Media answers come from the origin whose /queue page keeps a token: nothing served here
 #: may run as a document. A media element ignores its resource's own CSP, so playback,
@@ -148,7 +146,7 @@ def caption_named(video_id: str, file_id: str, lang: str, fmt: str) -> Response:
         return _serve(objects.caption_object(db, video_id, f"{name}.{fmt}", None))
     source = objects.caption_source(db, video_id, language, fmt)
     if source is None:
-        raise ApiError(404, NOT_FOUND)
+        raise ObjectNotFound(request.path)  # answered "File not found"
     if not source.needs_conversion(fmt):
         return _serve(source.track)
     return _converted(source.track, source.format, fmt)
@@ -159,7 +157,7 @@ def caption_named(video_id: str, file_id: str, lang: str, fmt: str) -> Response:
 
 def _serve(found: MediaObject | None) -> Response:
     if found is None:
-        raise ApiError(404, NOT_FOUND)
+        raise ObjectNotFound(request.path)  # answered "File not found"
     return _deliver(found)
 
 
@@ -343,7 +341,7 @@ def _converted(track: MediaObject, source_fmt: str, target: str) -> Response:
     raw = _read_whole(storage, track.storage_key, info.size)
     text = captions_srv3.convert(raw.decode("utf-8-sig", errors="replace"), source_fmt, target)
     if text is None:
-        raise ApiError(404, NOT_FOUND)
+        raise ObjectNotFound(request.path)  # answered "File not found"
     body = text.encode("utf-8")
     headers["Content-Type"] = guess_content_type(f"captions.{target}")
     headers["Content-Length"] = str(len(body))

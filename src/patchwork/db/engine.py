@@ -11,11 +11,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from patchwork.errors import Unavailable
+from patchwork.errors import OUTAGE_RETRY_AFTER, Unavailable
 
 
 class DatabaseUnavailable(Unavailable):
-    """The database cannot be reached; the message is safe to show (no password)."""
+    """The database cannot be reached. Its message may name the host: it is logged, not shown."""
+
+    public_message = "Database unavailable"
+    retry_after: int | None = OUTAGE_RETRY_AFTER
 
 
 def build_engine(url: str, **kwargs: Any) -> Engine:

@@ -1,16 +1,11 @@
 """Every error leaves as JSON ``{"error": "..."}`` with the right status, never a traceback.
 
 One handler, :func:`answer_error`, answers every :class:`~patchwork.errors.PatchworkError`
-a view lets through: the status its class declares and its message. Views do not map errors
-themselves. The exceptions, all here:
-
-- the database being down: 503 "Database unavailable" with ``Retry-After`` (its message
-  may name the host), also for SQLAlchemy's ``OperationalError``;
-- storage failures: a fixed text (their messages name keys and paths), worded per surface
-  (:func:`storage_failure`, and the two wordings a blueprint picks for itself:
-  :func:`storage_failure_serving_files`, :func:`storage_failure_of_a_job`);
-- :data:`PREFIXES`: errors whose message reads after a few words saying what failed;
-- a range not satisfiable carries ``Content-Range`` (RFC 9110).
+a view lets through with what the error itself declares: its status, the message it shows
+(a fixed text where the message names internals: storage keys, database hosts), its headers
+(``Retry-After``, ``Content-Range``) and any extra fields. Views do not map errors. What a
+surface words its own way is one handler it registers on its blueprint (the two storage
+wordings below); SQLAlchemy's ``OperationalError`` is answered as the database being down.
 
 :class:`ApiError` is what the HTTP layer itself refuses (a missing field, a token of the wrong
 role): its status is per instance, and it may add fields and ``Retry-After``.
@@ -26,10 +21,8 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from patchwork.archive.maintenance.stats import StatsUnavailable
 from patchwork.db import DatabaseUnavailable
 from patchwork.errors import PatchworkError
-from patchwork.http.ranges import RangeNotSatisfiable
 from patchwork.storage import InvalidKey, ObjectNotFound, StorageError
 
 log = logging.getLogger(__name__)
@@ -45,17 +38,6 @@ MESSAGES = {
     416: "Range not satisfiable",
     429: "Too many requests",
     503: "Service unavailable",
-}
-DATABASE_UNAVAILABLE = "Database unavailable"
-STORAGE_UNAVAILABLE = "Storage unavailable"
-FILE_NOT_FOUND = "File not found"
-INVALID_STORAGE_KEY = "Invalid storage key"
-#: Seconds a client should wait after the database or storage failed.
-RETRY_AFTER_OUTAGE = 30
-
-#: Errors shown after a few words saying what failed (the message alone reads as a detail).
-PREFIXES: Mapping[type[PatchworkError], str] = {
-    StatsUnavailable: "Storage statistics unavailable: ",
 }
 
 
@@ -89,43 +71,18 @@ def error_response(status: int, message: str, extra: Mapping[str, Any] | None = 
 
 
 def answer_error(exc: PatchworkError) -> Response:
-    """The one answer to a domain or HTTP-layer error (see the module docstring)."""
-    if isinstance(exc, DatabaseUnavailable):
-        return database_unavailable(exc)
-    if isinstance(exc, StorageError):
-        return storage_failure(exc)
-    if isinstance(exc, ApiError):
-        response = error_response(exc.status, exc.message, exc.extra)
-        if exc.retry_after is not None:
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-    if isinstance(exc, RangeNotSatisfiable):
-        # The message names the size, which Content-Range already says.
-        response = error_response(exc.status, MESSAGES[416])
-        response.headers["Content-Range"] = exc.content_range
-        response.headers["Accept-Ranges"] = "bytes"
-        return response
-    prefix = next((text for cls, text in PREFIXES.items() if isinstance(exc, cls)), "")
-    return error_response(exc.status, f"{prefix}{exc}")
-
-
-def database_unavailable(exc: Exception) -> Response:
-    log.error("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
-    response = error_response(503, DATABASE_UNAVAILABLE)
-    response.headers["Retry-After"] = str(RETRY_AFTER_OUTAGE)
+    """The one answer to a domain or HTTP-layer error: what the error declares."""
+    if exc.status >= 500:
+        # The shown text hides the details (hosts, keys); the log keeps them.
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        log.error("%s on %s: %s", type(exc).__name__, request.path, detail)
+    response = error_response(exc.status, exc.shown_message(), exc.extra)
+    response.headers.update(exc.headers())
     return response
 
 
-def storage_failure(exc: StorageError) -> Response:
-    """A storage error's status with a fixed text: its message names keys and paths."""
-    if isinstance(exc, ObjectNotFound):
-        return error_response(exc.status, FILE_NOT_FOUND)
-    if isinstance(exc, InvalidKey):
-        return error_response(exc.status, INVALID_STORAGE_KEY)
-    log.error("storage failed on %s: %s", request.path, exc)
-    response = error_response(exc.status, STORAGE_UNAVAILABLE)
-    response.headers["Retry-After"] = str(RETRY_AFTER_OUTAGE)
-    return response
+def database_unavailable(exc: OperationalError) -> Response:
+    return answer_error(DatabaseUnavailable(str(exc)))
 
 
 def storage_failure_serving_files(exc: StorageError) -> Response:
@@ -135,8 +92,8 @@ def storage_failure_serving_files(exc: StorageError) -> Response:
     the backend cannot use (e.g. a symlink out of a local archive) names no servable file.
     """
     if isinstance(exc, InvalidKey):
-        return error_response(404, FILE_NOT_FOUND)
-    return storage_failure(exc)
+        return answer_error(ObjectNotFound(str(exc)))
+    return answer_error(exc)
 
 
 def storage_failure_of_a_job(exc: StorageError) -> Response:
@@ -147,7 +104,7 @@ def storage_failure_of_a_job(exc: StorageError) -> Response:
     the worker retries on its own backoff, as it always has.
     """
     log.error("storage failed on %s: %s", request.path, exc)
-    return error_response(503, f"{STORAGE_UNAVAILABLE}: {type(exc).__name__}")
+    return error_response(503, f"{StorageError.public_message}: {type(exc).__name__}")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -40,9 +40,14 @@ class RangeNotSatisfiable(NotSatisfiable):
         super().__init__(f"range not satisfiable for a representation of {size} bytes")
         self.size = size
 
+    public_message = "Range not satisfiable"  # the size is in Content-Range already
+
     @property
     def content_range(self) -> str:
         return f"bytes */{self.size}"
+
+    def headers(self) -> dict[str, str]:
+        return {"Content-Range": self.content_range, "Accept-Ranges": "bytes"}
 
 
 @dataclass(frozen=True, slots=True)

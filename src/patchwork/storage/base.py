@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from patchwork.errors import InvalidInput, NotFound, Unavailable
+from patchwork.errors import OUTAGE_RETRY_AFTER, InvalidInput, NotFound, Unavailable
 
 #: Chunk size used when streaming objects in and out.  Large enough to keep syscall and
 #: HTTP overhead low, small enough that many concurrent streams stay cheap.
@@ -25,9 +25,15 @@ class StorageError(Unavailable):
     Its message names keys and paths: the HTTP surfaces answer it with a fixed text.
     """
 
+    public_message = "Storage unavailable"
+    retry_after: int | None = OUTAGE_RETRY_AFTER
+
 
 class ObjectNotFound(NotFound, StorageError):
     """The requested key does not exist: 404 (``NotFound`` first, so its status wins)."""
+
+    public_message = "File not found"
+    retry_after = None
 
     def __init__(self, key: str) -> None:
         super().__init__(f"object not found: {key!r}")
@@ -36,6 +42,9 @@ class ObjectNotFound(NotFound, StorageError):
 
 class InvalidKey(InvalidInput, StorageError, ValueError):
     """The key is malformed or would escape the storage root: 400 (``InvalidInput`` first)."""
+
+    public_message = "Invalid storage key"
+    retry_after = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,9 @@ def database_storage_status(db: Database) -> StorageStatus:
 class StatsUnavailable(Unavailable):
     """The provider could not produce numbers (service down, misconfigured)."""
 
+    def shown_message(self) -> str:
+        return f"Storage statistics unavailable: {self}"  # the message alone reads as a detail
+
 
 @dataclass(frozen=True)
 class StatsContext:
