@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from patchwork.app import create_app
 from patchwork.archive.queue import lifecycle
 from patchwork.archive.queue.records import Actor
+from patchwork.archive.queue.states import JobState
 from patchwork.archive.tokens import create_token
 from patchwork.config import Settings
 from patchwork.state import app_state
@@ -95,7 +96,7 @@ def test_queue_depth_workers_and_job_outcomes(app: Flask, client: FlaskClient) -
     ).close()
     client.post("/api/worker/heartbeat", data={"status": "idle"}, headers=auth).close()
     after = scrape(client)
-    depth = {s: value(after, "patchwork_queue_jobs", state=s) for s in lifecycle.STATES}
+    depth = {s: value(after, "patchwork_queue_jobs", state=s) for s in JobState}
     assert depth == {"queued": 1, "leased": 0, "done": 1, "failed": 1, "cancelled": 0}
     assert value(after, "patchwork_workers_online") == 1
     for name in ("patchwork_jobs_completed_total", "patchwork_jobs_failed_total"):

@@ -26,11 +26,11 @@ from patchwork.archive.queue import (
     uploads,
     worker_clients,
 )
+from patchwork.archive.queue.kinds import kind_of
 from patchwork.archive.queue.records import Enqueued, JobInfo
 from patchwork.archive.queue.states import JobMode, JobState
 from patchwork.errors import InvalidInput
 from patchwork.http.auth import ADMIN, current_actor, current_principal, require_role
-from patchwork.http.body_fields import MAX_JSON_BYTES as MAX_JSON_BYTES  # app.py imports it here
 from patchwork.http.body_fields import body_fields, int_field, text_field, wants_json
 from patchwork.http.errors import ApiError, storage_failure_of_a_job
 from patchwork.state import app_state
@@ -44,6 +44,7 @@ MAX_LIST = 1000
 QUEUE_ROLES = ("queue",)
 WORKER_ROLES = ("worker",)
 #: What GET /worker/queue lists without ?state=: the jobs someone may still act on.
+_STATES = frozenset(JobState)  # `"x" in JobState` raises on Python 3.11
 DEFAULT_LISTED = ",".join((JobState.QUEUED, JobState.LEASED, JobState.FAILED))
 
 
@@ -98,8 +99,8 @@ def enqueue() -> Response:
 def list_queue() -> dict[str, Any]:
     raw = request.args.get("state") or DEFAULT_LISTED
     states = [s.strip() for s in raw.split(",") if s.strip()]
-    if not states or any(s not in lifecycle.STATES for s in states):
-        raise ApiError(400, f"state must be among {', '.join(lifecycle.STATES)}")
+    if not states or any(s not in _STATES for s in states):
+        raise ApiError(400, f"state must be among {', '.join(JobState)}")
     limit = request.args.get("limit", "100")
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIST:
         raise ApiError(400, f"limit must be between 1 and {MAX_LIST}")
@@ -161,6 +162,8 @@ def next_job() -> Response:
     assert job.lease_expires_at is not None
     return jsonify(
         {
+            # What the job's kind adds first: the fields every claim carries win.
+            **kind_of(job.mode).claim_answer(job),
             "next_video": job.url,
             "mode": job.mode,
             "job_id": job.id,

@@ -14,7 +14,7 @@ CLI_ACTOR = Actor(None, "cli")
 # Job ids are BIGINT: a larger number is a typo, not a lookup the database can answer.
 JOB_ID = click.IntRange(1, MAX_ID)
 # Click matches an Enum choice by its member's name (QUEUED): the choices are the values.
-STATE_CHOICE = click.Choice([state.value for state in lifecycle.STATES])
+STATE_CHOICE = click.Choice([state.value for state in JobState])
 SHOWN_BY_DEFAULT = (JobState.QUEUED, JobState.LEASED, JobState.FAILED)
 
 

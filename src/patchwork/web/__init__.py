@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, render_template
 from patchwork.archive.queue import lifecycle
 from patchwork.archive.queue.counts import jobs_per_state
 from patchwork.archive.queue.kinds import mode_names
-from patchwork.archive.queue.states import JobState
+from patchwork.archive.queue.states import ACTIVE_STATES, JobState
 from patchwork.state import app_state
 from patchwork.web import pages
 from patchwork.web.filters import register_filters
@@ -32,7 +32,7 @@ SHOWN_FAILED = 50
 @bp.get("/queue")
 def queue_page() -> str:
     db = app_state().db
-    active = lifecycle.list_jobs(db, lifecycle.ACTIVE_STATES, limit=SHOWN_ACTIVE)
+    active = lifecycle.list_jobs(db, ACTIVE_STATES, limit=SHOWN_ACTIVE)
     failed = lifecycle.list_jobs(db, (JobState.FAILED,), limit=SHOWN_FAILED, newest_first=True)
     counts = jobs_per_state(db)
     return render_template(

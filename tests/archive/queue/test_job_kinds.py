@@ -103,7 +103,7 @@ class FakeKind:
         return Target(f"fake:{raw}", raw)
 
     def claim_answer(self, job: JobInfo) -> Mapping[str, object]:
-        return {}
+        return {"scope": f"all of {job.url}", "mode": 99}  # "mode" is the claim's own
 
     def complete(
         self,
@@ -144,6 +144,7 @@ def test_a_registered_kind_is_queued_claimed_and_completed_through_the_registry(
 
     job = claim(client, tokens.worker)
     assert job is not None and (job["next_video"], job["mode"]) == ("fake-one", 2)
+    assert job["scope"] == "all of fake-one"  # what the kind adds to the claim's answer
     done = client.post(
         f"/api/worker/jobs/{job['job_id']}/complete", json={}, headers=auth(tokens.worker)
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from patchwork.archive.queue.counts import jobs_per_state
-from patchwork.archive.queue.lifecycle import STATES
+from patchwork.archive.queue.states import JobState
 from patchwork.db import Database
 from patchwork.db.models import Job
 
@@ -22,7 +22,7 @@ def add_jobs(db: Database) -> None:
 
 
 def test_every_state_is_counted_zeros_included(db: Database) -> None:
-    assert jobs_per_state(db) == dict.fromkeys(STATES, 0)
+    assert jobs_per_state(db) == dict.fromkeys(JobState, 0)
     add_jobs(db)
     assert jobs_per_state(db) == {"queued": 3, "leased": 2, "done": 4, "failed": 1, "cancelled": 0}
 
@@ -35,7 +35,7 @@ def test_the_pages_and_the_gauge_show_the_same_counts(client: FlaskClient, db: D
     portal = client.get("/queue").get_data(as_text=True)
     assert "There are currently 3 items in queue and 2 being archived." in portal
     metrics = client.get("/metrics").get_data(as_text=True)
-    for state in STATES:
+    for state in JobState:
         assert (
             f'patchwork_queue_jobs{{state="{state}"}} {float(IN_STATES.get(state, 0))}' in metrics
         )

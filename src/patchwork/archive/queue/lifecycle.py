@@ -31,8 +31,7 @@ from patchwork.archive.queue.records import (
     mark_worker,
     record_event,
 )
-from patchwork.archive.queue.states import ACTIVE_STATES as ACTIVE_STATES  # the API's name
-from patchwork.archive.queue.states import JobEventName, JobMode, JobState
+from patchwork.archive.queue.states import ACTIVE_STATES, JobEventName, JobMode, JobState
 from patchwork.archive.queue.transitions import check_move, move_job, move_job_if_unchanged
 from patchwork.db import Database
 from patchwork.db.dialect import claim_lock, read_committed, serialize_on
@@ -40,7 +39,6 @@ from patchwork.db.models import Job, JobEvent, Worker
 from patchwork.db.retry import retrying
 from patchwork.db.types import utcnow
 
-STATES: tuple[JobState, ...] = tuple(JobState)
 DEFAULT_MAX_ATTEMPTS = 3
 MAX_ERROR_LENGTH = 4000
 MAX_OWNER_LENGTH = 255
@@ -246,11 +244,10 @@ def report_progress(
             job = held_job(session, job_id, actor, now)
             job.lease_expires_at = now + timedelta(seconds=lease_seconds)
             job.updated_at = now
-            if percent is not None:
-                job.progress_percent = percent
             if message is not None:
                 job.progress_message = message[:MAX_ERROR_LENGTH]
             if percent is not None:
+                job.progress_percent = percent
                 session.execute(
                     update(Worker)
                     .where(Worker.current_job_id == job.id, Worker.token_id == actor.token_id)

@@ -69,18 +69,6 @@ TRANSITIONS: Mapping[JobEventName, Transition] = MappingProxyType(
 )
 
 
-def _next_states() -> Mapping[JobState, frozenset[JobState]]:
-    found: dict[JobState, set[JobState]] = {state: set() for state in JobState}
-    for transition in TRANSITIONS.values():
-        for source in transition.sources:
-            found[source].add(transition.target)
-    return MappingProxyType({state: frozenset(targets) for state, targets in found.items()})
-
-
-#: The same table read the other way: the states each state may move to.
-NEXT_STATES: Mapping[JobState, frozenset[JobState]] = _next_states()
-
-
 def check_move(job: Job, event: JobEventName) -> Transition:
     """The move ``event`` names, if ``job`` may make it now; else :class:`JobConflict`.
 
