@@ -27,6 +27,7 @@ from patchwork.archive.queue import (
     worker_clients,
 )
 from patchwork.archive.queue.kinds import kind_of
+from patchwork.archive.queue.kinds.base import ChannelDetails, Completion
 from patchwork.archive.queue.records import Enqueued, JobInfo
 from patchwork.archive.queue.states import JobMode, JobState
 from patchwork.errors import InvalidInput
@@ -284,7 +285,7 @@ def complete(job_id: int) -> dict[str, Any]:
     }
 
 
-def _completion(fields: Mapping[str, Any]) -> completion.Completion:
+def _completion(fields: Mapping[str, Any]) -> Completion:
     info = fields.get("video", fields.get("info"))
     if info is None and "id" in fields:
         info = fields
@@ -300,7 +301,7 @@ def _completion(fields: Mapping[str, Any]) -> completion.Completion:
     channel = None
     raw_channel = fields.get("channel")
     if isinstance(raw_channel, dict):
-        channel = completion.ChannelDetails(
+        channel = ChannelDetails(
             name=text_field(raw_channel, "name", max_length=1000, drop_nul=True),
             description=text_field(raw_channel, "description", max_length=100_000, drop_nul=True),
             romanized_name=text_field(
@@ -317,9 +318,7 @@ def _completion(fields: Mapping[str, Any]) -> completion.Completion:
     skipped = text_field(fields, "skipped", max_length=255)
     if skipped is not None and (not skipped or meta is not None):
         raise ApiError(400, "skipped names an archived video id, and comes without video")
-    return completion.Completion(
-        meta, channel, tuple(files) if files is not None else None, skipped=skipped
-    )
+    return Completion(meta, channel, tuple(files) if files is not None else None, skipped=skipped)
 
 
 @bp.post("/worker/jobs/<int:job_id>/fail")

@@ -26,7 +26,6 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from patchwork.legacy import dialect
 from patchwork.legacy.tables import TABLES, legacy_tables
 
-__all__ = ["TABLES", "LegacySource", "SourceError", "redacted", "source_url"]
 DEFAULT_PAGE = 2000
 REQUIRED = ("songs", "channels")
 T = TypeVar("T")

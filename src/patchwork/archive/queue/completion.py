@@ -12,16 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from patchwork.archive.queue.kinds import kind_of
-from patchwork.archive.queue.kinds.base import ChannelDetails, Completion, CompletionResult
-from patchwork.archive.queue.records import Actor, JobConflict, JobInfo, JobNotFound
+from patchwork.archive.queue.kinds.base import Completion, CompletionResult
+from patchwork.archive.queue.records import Actor, JobInfo, JobNotFound, refuse_unless_leased
 from patchwork.archive.queue.states import JobState
 from patchwork.db import Database
 from patchwork.db.models import Job
 from patchwork.db.types import utcnow
 from patchwork.storage import Storage
-
-# The report and the answer, under the names the worker API builds and reads them by.
-__all__ = ["ChannelDetails", "Completion", "CompletionResult", "complete_job"]
 
 
 def complete_job(
@@ -42,8 +39,5 @@ def complete_job(
             return CompletionResult(JobInfo.of(job), already_done=True)
         info = JobInfo.of(job)
     # Refuse early without locking; the kind checks the lease again, locked, when committing.
-    if info.state != JobState.LEASED or info.lease_token_id != actor.token_id:
-        raise JobConflict(f"job {job_id} is not leased to you (it is {info.state})")
-    if info.lease_expires_at is None or info.lease_expires_at <= now:
-        raise JobConflict(f"your lease on job {job_id} has expired")
+    refuse_unless_leased(info, actor, now)
     return kind_of(info.mode).complete(db, storage, actor, info, completion, now)

@@ -165,11 +165,16 @@ def check_lease(db: Database, actor: Actor, job_id: int, *, now: datetime | None
         job = session.get(Job, job_id)
         if job is None:
             raise JobNotFound(f"no job {job_id}")
-        if job.state != JobState.LEASED or job.lease_token_id != actor.token_id:
-            raise JobConflict(f"job {job_id} is not leased to you (it is {job.state})")
-        if job.lease_expires_at is None or job.lease_expires_at <= now:
-            raise JobConflict(f"your lease on job {job_id} has expired")
-        return JobInfo.of(job)
+        return refuse_unless_leased(JobInfo.of(job), actor, now)
+
+
+def refuse_unless_leased(job: JobInfo, actor: Actor, now: datetime) -> JobInfo:
+    """``job`` if ``actor`` holds a live lease on it (as read, unlocked); else JobConflict."""
+    if job.state != JobState.LEASED or job.lease_token_id != actor.token_id:
+        raise JobConflict(f"job {job.id} is not leased to you (it is {job.state})")
+    if job.lease_expires_at is None or job.lease_expires_at <= now:
+        raise JobConflict(f"your lease on job {job.id} has expired")
+    return job
 
 
 def clear_worker_job(session: Session, job_id: int) -> None:
