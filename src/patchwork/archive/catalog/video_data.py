@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from patchwork.archive.catalog.records import FileInfo, VideoSummary
+from patchwork.archive.catalog.videos import files_of
 from patchwork.archive.media.captions_srv3 import READABLE, TARGETS
 from patchwork.archive.media.objects import CaptionTrack, captions_of
 from patchwork.db import Database
-from patchwork.db.models import StoredFile, Video
+from patchwork.db.models import Video
 from patchwork.storage import Storage, StorageError
 
 MAX_METADATA_BYTES = 64 * 1024 * 1024
@@ -35,14 +36,7 @@ def video_data(db: Database, video_id: str) -> VideoData | None:
         row = session.scalars(select(Video).where(Video.video_id == video_id)).first()
         if row is None:
             return None
-        files = {
-            stored.kind: FileInfo.of(stored)
-            for stored in session.scalars(
-                select(StoredFile).where(
-                    StoredFile.video_id == video_id, StoredFile.kind.in_(("video", "metadata"))
-                )
-            )
-        }
+        files = files_of(session, video_id, ("video", "metadata"))
         return VideoData(
             video=VideoSummary.of(row),
             file=files.get("video"),

@@ -80,12 +80,17 @@ def _channel_exists(session: Session, channel_id: str) -> bool:
     return found is not None
 
 
+def files_of(session: Session, video_id: str, kinds: tuple[str, ...]) -> dict[str, FileInfo]:
+    """The video's stored files of ``kinds``, by kind, in the caller's transaction."""
+    rows = session.scalars(
+        select(StoredFile).where(StoredFile.video_id == video_id, StoredFile.kind.in_(kinds))
+    )
+    return {row.kind: FileInfo.of(row) for row in rows}
+
+
 def video_file(db: Database, video_id: str, kind: str = "video") -> FileInfo | None:
     with db.reading() as session:
-        row = session.scalars(
-            select(StoredFile).where(StoredFile.video_id == video_id, StoredFile.kind == kind)
-        ).first()
-        return FileInfo.of(row) if row is not None else None
+        return files_of(session, video_id, (kind,)).get(kind)
 
 
 def count_view(db: Database, video_id: str) -> bool:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from patchwork.archive.catalog.records import FileInfo, VideoSummary
+from patchwork.archive.catalog.videos import files_of
 from patchwork.archive.media.captions_vtt import CONVERTIBLE, MAX_CONVERT_BYTES, to_webvtt
 from patchwork.archive.media.objects import (
     CaptionTrack,
@@ -18,7 +19,7 @@ from patchwork.archive.media.objects import (
     plausible_id,
 )
 from patchwork.db import Database
-from patchwork.db.models import Job, StoredFile, Video, ViewCount
+from patchwork.db.models import Job, Video, ViewCount
 from patchwork.storage import Storage, StorageError
 
 #: Caption files bigger than this are not converted (the one bound of every converter).
@@ -61,14 +62,7 @@ def watch_details(db: Database, video_id: str) -> WatchDetails | None:
         if found is None:
             return None
         row, views = found
-        files = {
-            stored.kind: FileInfo.of(stored)
-            for stored in session.scalars(
-                select(StoredFile).where(
-                    StoredFile.video_id == video_id, StoredFile.kind.in_(("video", "thumbnail"))
-                )
-            )
-        }
+        files = files_of(session, video_id, ("video", "thumbnail"))
         return WatchDetails(
             video=VideoSummary.of(row),
             source_url=row.source_url,
