@@ -14,10 +14,10 @@ from importlib.metadata import EntryPoint, entry_points
 from urllib.parse import SplitResult
 
 from patchwork.config import ConfigError
+from patchwork.config.values import STORAGE_BACKENDS as ENTRY_POINT_GROUP
 
 from .base import Storage
 
-ENTRY_POINT_GROUP = "patchwork.storage_backends"
 STORAGE_URL_SETTING = "PATCHWORK_STORAGE_URL"
 
 

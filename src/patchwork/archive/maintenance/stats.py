@@ -23,12 +23,11 @@ from sqlalchemy import distinct, func, select
 
 from patchwork.archive.catalog.records import BYTES_PER_MB, StorageStatus
 from patchwork.config import Settings
+from patchwork.config.values import STATS_PROVIDERS as ENTRY_POINT_GROUP
 from patchwork.db import Database
 from patchwork.db.models import KeyValue, StoredFile, Video
 from patchwork.errors import Unavailable
 from patchwork.storage import Storage, StorageError
-
-ENTRY_POINT_GROUP = "patchwork.storage_stats"
 
 
 def database_storage_status(db: Database) -> StorageStatus:
