@@ -45,3 +45,18 @@ def test_test_modules_share_helpers_only_through_support() -> None:
             if len(words) >= 2 and words[0] in ("from", "import") and words[1].startswith("test_"):
                 importing.append(f"{path.relative_to(ROOT)}: {line.strip()}")
     assert importing == []
+
+
+#: "A file that grows past ~400 lines is asking to be split" (by concept, not by count).
+MAX_LINES = 420
+
+
+def test_no_module_is_past_the_size_that_asks_for_a_split() -> None:
+    long = sorted(
+        f"{path.relative_to(ROOT)}: {count} lines"
+        for path in tracked_text_files()
+        if path.suffix == ".py"
+        and path.is_file()
+        and (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    )
+    assert long == []
