@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
-from support.served import BIN, free_port, wait_until_listening
+from support.served import BIN, free_port, serving
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -28,21 +27,9 @@ def test_serve_answers_on_an_empty_archive(tmp_path: Path) -> None:
         [BIN / "patchwork", "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True
     )
     assert upgrade.returncode == 0, upgrade.stderr
-    port = free_port()
-    server = subprocess.Popen(
-        [BIN / "patchwork", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_until_listening(server, time.monotonic() + 30)
-        status, body = _get(f"http://127.0.0.1:{port}/api/recently_archived")
+    with serving(env, tmp_path, "--workers", "1", timeout=30) as (base, _):
+        status, body = _get(f"{base}/api/recently_archived")
         assert status == 200 and json.loads(body) == []
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_serve_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from patchwork.archive.tokens import create_token
 from patchwork.config import Settings
 from patchwork.state import app_state
 from support.queue_fixtures import WORKER_CLIENT_HEADERS
-from support.served import BIN, free_port, wait_until_listening
+from support.served import BIN, serving
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -147,23 +147,11 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, int]]:
             [BIN / "patchwork", *command], env=env, cwd=tmp_path, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
-    port = free_port()
-    server = subprocess.Popen(
-        [BIN / "patchwork", "serve", "--port", str(port), "--workers", "2", "--threads", "4"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_until_listening(server, time.monotonic() + 60)
+    with serving(env, tmp_path, "--workers", "2", "--threads", "4") as (base, server):
         # Keep reading its log (one line per request) so a full pipe never blocks the server.
         assert server.stdout is not None
         threading.Thread(target=server.stdout.read, daemon=True).start()
-        yield f"http://127.0.0.1:{port}", metrics_dir, server.pid
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        yield base, metrics_dir, server.pid
 
 
 def _get(url: str) -> int:

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -32,3 +34,24 @@ def wait_until_listening(server: subprocess.Popen[bytes], deadline: float) -> No
             if not line:
                 raise AssertionError(f"server exited: {seen.decode(errors='replace')}")
             seen += line
+
+
+@contextmanager
+def serving(
+    env: dict[str, str], cwd: Path, *options: str, timeout: float = 60
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``patchwork serve`` on a free port, until the block ends: its base URL and process."""
+    port = free_port()
+    server = subprocess.Popen(
+        [BIN / "patchwork", "serve", "--port", str(port), *options],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until_listening(server, time.monotonic() + timeout)
+        yield f"http://127.0.0.1:{port}", server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
