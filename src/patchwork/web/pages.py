@@ -122,8 +122,6 @@ def channel_page(channel_id: str) -> str | tuple[str, int]:
         channel=profile,
         page=found,
         results=shapes.video_list(found.items),
-        has_avatar=profile.has_avatar,
-        has_banner=profile.has_banner,
     )
 
 
