@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -30,10 +31,12 @@ from patchwork.archive.queue.kinds import kind_of
 from patchwork.archive.queue.kinds.base import ChannelDetails, Completion
 from patchwork.archive.queue.records import Enqueued, JobInfo
 from patchwork.archive.queue.states import JobMode, JobState
+from patchwork.archive.sources import entries
 from patchwork.errors import InvalidInput
 from patchwork.http.auth import ADMIN, current_actor, current_principal, require_role
 from patchwork.http.body_fields import body_fields, int_field, text_field, wants_json
 from patchwork.http.errors import ApiError, storage_failure_of_a_job
+from patchwork.http.scan_entries import scan_entry
 from patchwork.state import app_state
 from patchwork.storage import StorageError
 
@@ -164,7 +167,7 @@ def next_job() -> Response:
     return jsonify(
         {
             # What the job's kind adds first: the fields every claim carries win.
-            **kind_of(job.mode).claim_answer(job),
+            **kind_of(job.mode).claim_answer(state.db, job),
             "next_video": job.url,
             "mode": job.mode,
             "job_id": job.id,
@@ -319,6 +322,30 @@ def _completion(fields: Mapping[str, Any]) -> Completion:
     if skipped is not None and (not skipped or meta is not None):
         raise ApiError(400, "skipped names an archived video id, and comes without video")
     return Completion(meta, channel, tuple(files) if files is not None else None, skipped=skipped)
+
+
+@bp.post("/worker/jobs/<int:job_id>/entries")
+@require_role(*WORKER_ROLES)
+def scan_entries(job_id: int) -> dict[str, Any]:
+    """One page of a scan job's listing (patchwork.archive.sources.entries)."""
+    fields = body_fields()
+    raw = fields.get("entries")
+    if not isinstance(raw, list):
+        raise ApiError(400, "entries must be a list of objects")
+    position = int_field(fields, "position", -1)
+    if position < 0:
+        raise ApiError(400, "position (where this page starts in the listing) is required")
+    state = app_state()
+    result = entries.record_entries(
+        state.db,
+        current_actor(),
+        job_id,
+        position=position,
+        entries=[scan_entry(item, index) for index, item in enumerate(raw)],
+        lease_seconds=state.settings.lease_seconds,
+        listing_title=text_field(fields, "title", max_length=255, drop_nul=True),
+    )
+    return asdict(result)
 
 
 @bp.post("/worker/jobs/<int:job_id>/fail")

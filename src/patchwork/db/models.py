@@ -220,6 +220,7 @@ class Job(Base):
         Index("ix_jobs_claim", "state", "available_at", "id"),
         Index("ix_jobs_target_state", "target", "state"),
         Index("ix_jobs_lease", "state", "lease_expires_at"),
+        Index("ix_jobs_source_state", "source_id", "state"),
         MYSQL_TABLE_ARGS,
     )
 
@@ -243,6 +244,12 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The subscription whose scan queued this job (a scan job: the source it scans).
+    # No foreign key: removing a source clears it (patchwork.archive.sources.catalog), and
+    # adding one to ``jobs`` would make SQLite's migration copy the whole queue.
+    source_id: Mapped[int | None] = mapped_column(BigInteger)
+    # What the worker is asked to do beyond the defaults, as JSON (a source's archive options).
+    options: Mapped[str | None] = mapped_column(LongText())
 
 
 class JobEvent(Base):
@@ -286,3 +293,83 @@ class KeyValue(Base):
 
     key: Mapped[str] = mapped_column(IdString(255), primary_key=True)
     value: Mapped[str | None] = mapped_column(String(255))
+
+
+class Source(Base):
+    """A subscription: a channel, playlist or feed that scan jobs enumerate (docs/sources.md).
+
+    ``url_key`` is the normalised URL (patchwork.archive.sources.urls), unique. The ``scan_*``
+    columns are the checkpoint of the scan in progress: a scan job that is claimed again
+    after its lease lapsed resumes from ``scan_position``.
+    """
+
+    __tablename__ = "sources"
+    __table_args__ = (
+        Index("ix_sources_due", "enabled", "next_scan_at", "id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(LongText())
+    url_key: Mapped[str] = mapped_column(IdString(512), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    scan_every_seconds: Mapped[int] = mapped_column(Integer, default=21600)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_scan_limit: Mapped[int | None] = mapped_column(Integer)
+    title_include: Mapped[str | None] = mapped_column(Text)
+    title_exclude: Mapped[str | None] = mapped_column(Text)
+    min_duration: Mapped[int | None] = mapped_column(Integer)
+    max_duration: Mapped[int | None] = mapped_column(Integer)
+    uploaded_after: Mapped[date | None] = mapped_column(Date)
+    skip_shorts: Mapped[bool] = mapped_column(Boolean, default=False)
+    skip_live: Mapped[bool] = mapped_column(Boolean, default=False)
+    skip_upcoming: Mapped[bool] = mapped_column(Boolean, default=True)
+    archive_options: Mapped[str | None] = mapped_column(Text)  # JSON
+    next_scan_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_scan_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_scan_entries: Mapped[int | None] = mapped_column(Integer)
+    # Asked for by `sources scan --full` / the API: the next scan lists everything.
+    full_scan_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    retry_failed_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    scan_job_id: Mapped[int | None] = mapped_column(BigInteger)  # the newest scan job
+    scan_full: Mapped[bool] = mapped_column(Boolean, default=False)
+    scan_retry_failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    scan_position: Mapped[int] = mapped_column(Integer, default=0)
+    scan_known_run: Mapped[int] = mapped_column(Integer, default=0)
+    entries_found: Mapped[int] = mapped_column(Integer, default=0)
+    entries_filtered: Mapped[int] = mapped_column(Integer, default=0)
+    entries_known: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tokens.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class SourceEntry(Base):
+    """An entry a scan of a source reported, once per source; deleted with the source.
+
+    ``status`` says what became of it: ``queued`` (``job_id`` is its archive job), ``known``
+    (archived, queued or failed already when found) or ``filtered`` (``reason`` says which
+    filter dropped it).
+    """
+
+    __tablename__ = "source_entries"
+    __table_args__ = (
+        UniqueConstraint("source_id", "entry_key"),
+        Index("ix_source_entries_listing", "source_id", "id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source_id: Mapped[int] = mapped_column(BigId, ForeignKey("sources.id", ondelete="CASCADE"))
+    entry_key: Mapped[str] = mapped_column(IdString(512))
+    url: Mapped[str] = mapped_column(LongText())
+    title: Mapped[str | None] = mapped_column(LongText())
+    duration: Mapped[int | None] = mapped_column(Integer)
+    upload_date: Mapped[date | None] = mapped_column(Date)
+    live_status: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(255))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    found_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -50,6 +50,7 @@ class Mode(enum.IntEnum):
     ARCHIVE = 0  # download it, unless the archive has the video already
     REARCHIVE = 1  # download it even so
     DELETE = 2  # the archive deletes the video; ``url`` is its id
+    SCAN = 3  # list a source's entries (``scan`` says where to resume) and report them
 
 
 #: The modes this worker runs, as plain numbers: a claim's ``mode`` may be another one.

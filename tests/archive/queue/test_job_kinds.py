@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from patchwork.archive.ingest.targets import Target, TargetError
 from patchwork.archive.queue import kinds, lifecycle
-from patchwork.archive.queue.kinds import KINDS, REGISTERED, archive, delete, kind_of
+from patchwork.archive.queue.kinds import KINDS, REGISTERED, archive, delete, kind_of, scan
 from patchwork.archive.queue.kinds.base import Completion, CompletionResult, JobKind
 from patchwork.archive.queue.records import Actor, InvalidRequest, JobInfo, held_job
 from patchwork.archive.queue.states import JobMode, JobState
@@ -46,19 +46,28 @@ PROTOCOL_NAMES = (
 
 
 def test_every_mode_has_exactly_one_registered_kind() -> None:
-    assert (archive, delete) == REGISTERED
-    assert {JobMode.ARCHIVE: archive, JobMode.REARCHIVE: archive, JobMode.DELETE: delete} == KINDS
+    assert (archive, delete, scan) == REGISTERED
+    assert {
+        JobMode.ARCHIVE: archive,
+        JobMode.REARCHIVE: archive,
+        JobMode.DELETE: delete,
+        JobMode.SCAN: scan,
+    } == KINDS
     for kind in REGISTERED:
         missing = [name for name in PROTOCOL_NAMES if not hasattr(kind, name)]
         assert missing == [], f"{kind.NAME} lacks {missing}"  # mypy checks their types
 
 
 def test_the_refusal_of_an_unknown_mode_lists_the_registered_ones() -> None:
-    for mode in (3, -1, 7):
+    for mode in (4, -1, 7):
         with pytest.raises(InvalidRequest) as refused:
             kind_of(mode)
-        assert str(refused.value) == "mode must be 0 (archive), 1 (force re-archive) or 2 (delete)"
-    assert kinds.mode_names() == {0: "archive", 1: "force re-archive", 2: "delete"}
+        assert str(refused.value) == (
+            "mode must be 0 (archive), 1 (force re-archive), 2 (delete) or 3 (scan a source)"
+        )
+    assert kinds.mode_names() == {
+        0: "archive", 1: "force re-archive", 2: "delete", 3: "scan a source",
+    }  # fmt: skip
 
 
 def test_each_kind_reads_its_own_targets() -> None:
@@ -66,14 +75,17 @@ def test_each_kind_reads_its_own_targets() -> None:
     assert lifecycle.target_for("dQw4w9WgXcQ", 2).key == "video:dQw4w9WgXcQ"
     with pytest.raises(InvalidRequest):
         lifecycle.target_for("dQw4w9WgXcQ", 0)  # an archive job needs a URL
+    with pytest.raises(InvalidRequest, match="queued from sources"):
+        lifecycle.target_for("source:1", 3)  # scans are scheduled, never queued by hand
 
 
-def test_what_each_kind_lets_its_worker_upload() -> None:
+def test_what_each_kind_lets_its_worker_upload(db: Database) -> None:
     assert {"video"} == archive.REQUIRED_UPLOADS
     assert all(archive.may_upload(k) for k in ("video", "metadata", "captions/en", "thumbnail"))
     assert not archive.may_upload("secrets")
     assert frozenset() == delete.REQUIRED_UPLOADS and not delete.may_upload("video")
-    assert archive.claim_answer(_any_job()) == delete.claim_answer(_any_job()) == {}
+    assert frozenset() == scan.REQUIRED_UPLOADS and not scan.may_upload("video")
+    assert archive.claim_answer(db, _any_job()) == delete.claim_answer(db, _any_job()) == {}
 
 
 def _any_job() -> JobInfo:
@@ -102,7 +114,7 @@ class FakeKind:
             raise TargetError("a fake target starts with fake-")
         return Target(f"fake:{raw}", raw)
 
-    def claim_answer(self, job: JobInfo) -> Mapping[str, object]:
+    def claim_answer(self, db: Database, job: JobInfo) -> Mapping[str, object]:
         return {"scope": f"all of {job.url}", "mode": 99}  # "mode" is the claim's own
 
     def complete(
@@ -159,7 +171,7 @@ def test_a_registered_kind_is_queued_claimed_and_completed_through_the_registry(
     # The error for an unknown mode now names the fake in place of delete.
     unknown = enqueue(client, tokens.admin, "fake-two", mode=5)
     assert unknown.get_json() == {
-        "error": "mode must be 0 (archive), 1 (force re-archive) or 2 (fake)"
+        "error": "mode must be 0 (archive), 1 (force re-archive), 2 (fake) or 3 (scan a source)"
     }
 
 
@@ -167,7 +179,7 @@ def test_a_kind_left_out_of_the_registry_cannot_be_queued(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delitem(KINDS, JobMode.DELETE)
-    with pytest.raises(InvalidRequest, match=r"^mode must be 0 \(archive\) or 1 \("):
+    with pytest.raises(InvalidRequest, match=r"^mode must be 0 \(archive\), 1 \(.*\) or 3 \("):
         lifecycle.enqueue(db, "dQw4w9WgXcQ", 2, Actor(None, "t"))
 
 
@@ -206,8 +218,8 @@ def test_the_worker_runs_a_delete_job_and_hands_back_a_mode_it_does_not_know(
     runner = _runner(tmp_path, client)
     assert runner.handle(Claimed(1, "clip", Mode.DELETE, "video:clip", 1)) is Outcome.DELETED
     # A newer server's kind: failed as retryable, so that a worker that knows it takes it.
-    assert runner.handle(Claimed(2, "https://e/x", 3, "generic:x", 1)) is Outcome.FAILED
+    assert runner.handle(Claimed(2, "https://e/x", 9, "generic:x", 1)) is Outcome.FAILED
     assert client.calls[0] == ("complete", 1, {})
     assert client.calls[1][:2] == ("fail", 2) and client.calls[1][3] is True
-    assert "cannot run mode 3 jobs" in client.calls[1][2]
+    assert "cannot run mode 9 jobs" in client.calls[1][2]
     assert runner.stats == {"archived": 0, "skipped": 0, "deleted": 1, "failed": 1}

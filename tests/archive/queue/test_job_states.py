@@ -27,6 +27,8 @@ from patchwork.archive.queue.states import (
     JobState,
 )
 from patchwork.archive.queue.transitions import TRANSITIONS, move_job
+from patchwork.archive.sources import catalog, scheduling
+from patchwork.archive.sources.catalog import SourceSpec
 from patchwork.archive.tokens import create_token
 from patchwork.db import Database
 from patchwork.db.models import Job, JobEvent
@@ -54,7 +56,9 @@ def _worker(db: Database) -> Actor:
 
 def test_the_values_are_those_the_database_and_the_api_have_always_had() -> None:
     assert [s.value for s in JobState] == ["queued", "leased", "done", "failed", "cancelled"]
-    assert {m.name: m.value for m in JobMode} == {"ARCHIVE": 0, "REARCHIVE": 1, "DELETE": 2}
+    assert {m.name: m.value for m in JobMode} == {
+        "ARCHIVE": 0, "REARCHIVE": 1, "DELETE": 2, "SCAN": 3,
+    }  # fmt: skip
     assert {e.value for e in JobEventName} == {
         "queued", "imported", "claimed", "lease_expired", "retry", "completed", "failed",
         "cancelled", "requeued",
@@ -88,7 +92,9 @@ def test_states_and_modes_read_back_raw_as_their_values(db: Database) -> None:
     with db.reading() as session:
         raw = session.execute(text("SELECT state, mode FROM jobs ORDER BY id")).all()
         assert [(type(s), s) for s, _ in raw] == [(str, s.value) for s in JobState]
-        assert [(type(m), m) for _, m in raw] == [(int, n % 3) for n in range(len(JobState))]
+        assert [(type(m), m) for _, m in raw] == [
+            (int, n % len(JobMode)) for n in range(len(JobState))
+        ]
         # And a member finds its rows wherever a query compares with it.
         failed = session.scalars(select(Job.url).where(Job.state == JobState.FAILED)).all()
         active = session.scalars(select(Job.url).where(Job.state.in_(ACTIVE_STATES))).all()
@@ -116,16 +122,19 @@ def test_a_mode_reaches_the_driver_as_a_number(db: Database, bound_parameters: l
     # PyMySQL sends an IntEnum it has no encoder for as a quoted string ('2'); MySQL would
     # convert it, but the column is a number and is written as one on every driver.
     actor = _worker(db)
-    for mode in JobMode:
+    for mode in (JobMode.ARCHIVE, JobMode.REARCHIVE, JobMode.DELETE):
         raw = "clip" if mode == JobMode.DELETE else f"https://example.com/{int(mode)}"
         lifecycle.enqueue(db, raw, mode, actor)
+    # Scan jobs are scheduled from sources, not enqueued.
+    catalog.add_source(db, SourceSpec(url="https://example.com/feed.xml"), actor)
+    scheduling.schedule_due_scans(db)
     job = lifecycle.claim_next_job(db, actor, lease_seconds=60)
     assert job is not None
     lifecycle.fail_job(db, actor, job.id, error="no", retryable=False)
     assert not [value for value in bound_parameters if isinstance(value, enum.IntEnum)]
     with db.reading() as session:
         stored = session.execute(text("SELECT mode FROM jobs ORDER BY id")).scalars().all()
-    assert stored == [0, 1, 2]
+    assert stored == [0, 1, 2, 3]
 
 
 def test_job_info_carries_the_types(db: Database) -> None:

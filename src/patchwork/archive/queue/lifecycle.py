@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from patchwork.archive.ingest.targets import Target, TargetError
 from patchwork.archive.queue.kinds import kind_of
@@ -80,26 +81,43 @@ def enqueue(
             ).first()
             if existing is not None:
                 return Enqueued(JobInfo.of(existing), created=False)
-            job = Job(
-                url=target.url,
-                target=target.key,
-                mode=mode.value,  # a number: PyMySQL would send an IntEnum quoted ('2')
-                state=JobState.QUEUED,
-                attempts=0,
-                max_attempts=max_attempts,
-                available_at=now,
-                created_by_token_id=actor.token_id,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(job)
-            session.flush()
-            record_event(
-                session, job.id, JobEventName.QUEUED, actor, now, f"mode {mode}: {target.url}"
-            )
+            job = insert_job(session, target, mode, actor, now, max_attempts=max_attempts)
             return Enqueued(JobInfo.of(job), created=True)
 
     return retrying(run)
+
+
+def insert_job(
+    session: Session,
+    target: Target,
+    mode: JobMode,
+    actor: Actor,
+    now: datetime,
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    source_id: int | None = None,
+    options: str | None = None,
+) -> Job:
+    """Add a queued job and its ``queued`` event; the caller has checked that ``target`` has
+    no active job, under :func:`~patchwork.db.dialect.serialize_on` of its key."""
+    job = Job(
+        url=target.url,
+        target=target.key,
+        mode=int(mode),  # a number: PyMySQL would send an IntEnum quoted ('2')
+        state=JobState.QUEUED,
+        attempts=0,
+        max_attempts=max_attempts,
+        available_at=now,
+        created_by_token_id=actor.token_id,
+        created_at=now,
+        updated_at=now,
+        source_id=source_id,
+        options=options,
+    )
+    session.add(job)
+    session.flush()
+    record_event(session, job.id, JobEventName.QUEUED, actor, now, f"mode {mode}: {target.url}")
+    return job
 
 
 def list_jobs(

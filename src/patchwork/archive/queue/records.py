@@ -71,6 +71,8 @@ class JobInfo:
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    source_id: int | None = None  # the source whose scan queued it
+    options: str | None = None  # JSON: what the worker is asked for beyond its defaults
 
     @classmethod
     def of(cls, job: Job) -> JobInfo:
@@ -92,6 +94,8 @@ class JobInfo:
             job.created_at,
             job.updated_at,
             job.finished_at,
+            job.source_id,
+            job.options,
         )
 
 

@@ -29,6 +29,7 @@ class JobMode(enum.IntEnum):
     ARCHIVE = 0  # archive the video unless the archive holds it already
     REARCHIVE = 1  # archive it again, replacing what the archive holds
     DELETE = 2  # delete the video (the job's target is its id)
+    SCAN = 3  # list a source's entries and queue the new ones (the target is source:<id>)
 
 
 class JobEventName(enum.StrEnum):

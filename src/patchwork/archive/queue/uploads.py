@@ -21,6 +21,7 @@ from typing import IO, BinaryIO, cast
 from patchwork.archive.queue import lifecycle, staging, worker_clients
 from patchwork.archive.queue.kinds import kind_of
 from patchwork.archive.queue.records import Actor, JobInfo, check_lease
+from patchwork.archive.sources import scheduling
 from patchwork.db import Database
 from patchwork.errors import Forbidden, InvalidInput
 from patchwork.storage import Storage, StorageError
@@ -78,6 +79,8 @@ def claim_job(
     if client is None:
         worker_clients.mark_incompatible(db, actor, owner)
         raise OriginalWorker(worker_clients.FIX)
+    # Due subscriptions become scan jobs now, as lapsed leases are reclaimed: no daemon.
+    scheduling.schedule_due_scans(db)
     job = lifecycle.claim_next_job(db, actor, lease_seconds=lease_seconds, owner=owner)
     if job is None:
         return None

@@ -6,7 +6,7 @@ it, and how completing turns the staged files into archive state. The queue's se
 the registry (:func:`kind_of`), never the mode: enqueueing parses the target with the kind,
 completing (:mod:`patchwork.archive.queue.completion`) hands the job to the kind.
 
-``archive`` runs modes 0 and 1, ``delete`` mode 2.
+``archive`` runs modes 0 and 1, ``delete`` mode 2, ``scan`` mode 3 (a source's listing).
 
 Adding a job kind:
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from patchwork.archive.queue.kinds import archive, delete
+from patchwork.archive.queue.kinds import archive, delete, scan
 from patchwork.archive.queue.kinds.base import JobKind
 from patchwork.archive.queue.records import InvalidRequest
 from patchwork.archive.queue.states import JobMode
@@ -36,6 +36,7 @@ from patchwork.archive.queue.states import JobMode
 REGISTERED: tuple[JobKind, ...] = (
     archive,
     delete,
+    scan,
 )
 
 

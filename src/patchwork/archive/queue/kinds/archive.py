@@ -11,6 +11,7 @@ job whose video the worker found archived already completes as ``skipped``.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -75,8 +76,10 @@ def target(raw: str) -> Target:
     return normalise_url(raw)
 
 
-def claim_answer(job: JobInfo) -> Mapping[str, object]:
-    return {}  # the URL, mode and target every claim carries are all a download needs
+def claim_answer(db: Database, job: JobInfo) -> Mapping[str, object]:
+    # Besides the URL, mode and target every claim carries: a source's archive options
+    # (patchwork.archive.sources.rules.ArchiveOptions), which the worker applies to yt-dlp.
+    return {"options": json.loads(job.options)} if job.options else {}
 
 
 def complete(

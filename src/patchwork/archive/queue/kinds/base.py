@@ -76,8 +76,9 @@ class JobKind(Protocol):
         """What a queued URL (or id) stands for; :class:`TargetError` when it is unusable."""
         ...
 
-    def claim_answer(self, job: JobInfo) -> Mapping[str, object]:
-        """What the claim's answer carries for such a job beyond the fields every job has."""
+    def claim_answer(self, db: Database, job: JobInfo) -> Mapping[str, object]:
+        """What the claim's answer carries for such a job beyond the fields every job has
+        (a scan job: where its source's listing resumes, read from the database)."""
         ...
 
     def complete(

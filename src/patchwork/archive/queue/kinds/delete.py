@@ -36,7 +36,7 @@ def target(raw: str) -> Target:
     return delete_target(raw)
 
 
-def claim_answer(job: JobInfo) -> Mapping[str, object]:
+def claim_answer(db: Database, job: JobInfo) -> Mapping[str, object]:
     return {}  # ``next_video`` is the id to delete, as the original worker read it
 
 

@@ -1,0 +1,415 @@
+"""Sources as services: add, change, pause, resume, remove, read one, list them with counts.
+
+A source's counts come from two places: what its scans found is counted on its row as pages
+arrive (found, filtered, already known), and what became of the archive jobs it queued is
+counted from ``jobs`` by ``(source_id, state)``, an index range per source, so a listing
+never reads the entries themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from patchwork.archive.ingest.targets import TargetError
+from patchwork.archive.queue import lifecycle
+from patchwork.archive.queue.records import SYSTEM, Actor
+from patchwork.archive.queue.states import ACTIVE_STATES, JobState
+from patchwork.archive.sources.rules import (
+    ArchiveOptions,
+    InvalidRule,
+    SourceFilters,
+    check_filters,
+    check_options,
+)
+from patchwork.archive.sources.scan_jobs import scan_target
+from patchwork.archive.sources.urls import normalise_source_url
+from patchwork.db import Database
+from patchwork.db.models import Job, Source
+from patchwork.db.retry import retrying
+from patchwork.db.types import utcnow
+from patchwork.errors import Conflict, InvalidInput, NotFound
+
+DEFAULT_INTERVAL = 6 * 3600
+MIN_INTERVAL = 60
+MAX_INTERVAL = 366 * 24 * 3600
+MAX_NAME_LENGTH = 255
+MAX_FIRST_SCAN = 1_000_000
+MAX_LISTED = 500
+
+
+class SourceNotFound(NotFound):
+    """No source has this id: 404."""
+
+
+class SourceExists(Conflict):
+    """A source with the same normalised URL exists: 409; :attr:`source_id` names it."""
+
+    def __init__(self, message: str, source_id: int = 0) -> None:
+        super().__init__(message)
+        self.source_id = source_id
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What someone asks a source to be; ``None`` fields keep their value when changing."""
+
+    url: str | None = None
+    name: str | None = None
+    scan_every_seconds: int | None = None
+    enabled: bool | None = None
+    first_scan_limit: int | None = None  # 0: the whole listing
+    filters: SourceFilters | None = None
+    options: ArchiveOptions | None = None
+
+
+@dataclass(frozen=True)
+class SourceCounts:
+    found: int = 0  # entries its scans reported, each once
+    filtered: int = 0  # dropped by its filters
+    known: int = 0  # archived, queued or failed already when found
+    queued: int = 0  # its archive jobs waiting or running now
+    archived: int = 0  # its archive jobs done
+    failed: int = 0  # its archive jobs failed for good
+    cancelled: int = 0
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    id: int
+    url: str
+    url_key: str
+    name: str
+    scan_every_seconds: int
+    enabled: bool
+    first_scan_limit: int | None
+    filters: SourceFilters
+    options: ArchiveOptions
+    next_scan_at: datetime
+    last_scan_at: datetime | None
+    last_scan_entries: int | None
+    scan_job_id: int | None
+    scan_state: str | None  # the newest scan job's state
+    scan_position: int
+    last_error: str | None
+    full_scan_requested: bool
+    created_at: datetime
+    counts: SourceCounts = field(default_factory=SourceCounts)
+
+    @property
+    def scanning(self) -> bool:
+        return self.scan_state in ACTIVE_STATES
+
+
+def default_name(url: str) -> str:
+    """``@handle``, the playlist id, or the URL's last path segment (or host)."""
+    tail = url.split("://", 1)[-1].rstrip("/")
+    if "list=" in tail:
+        return tail.rsplit("list=", 1)[-1][:MAX_NAME_LENGTH]
+    segments = tail.split("?", 1)[0].split("/")
+    meaningful = [s for s in segments[1:] if s not in ("videos", "shorts", "streams", "channel")]
+    return (meaningful[-1] if meaningful else segments[0])[:MAX_NAME_LENGTH] or url[:255]
+
+
+def check_spec(spec: SourceSpec) -> SourceSpec:
+    """``spec`` if each value given is acceptable; else :class:`InvalidRule`."""
+    if spec.name is not None and not spec.name.strip():
+        raise InvalidRule("name must not be empty")
+    if spec.name is not None and len(spec.name) > MAX_NAME_LENGTH:
+        raise InvalidRule(f"name is too long (at most {MAX_NAME_LENGTH} characters)")
+    every = spec.scan_every_seconds
+    if every is not None and not MIN_INTERVAL <= every <= MAX_INTERVAL:
+        raise InvalidRule(f"the scan interval must be between {MIN_INTERVAL} s and 366 days")
+    first = spec.first_scan_limit
+    if first is not None and not 0 <= first <= MAX_FIRST_SCAN:
+        raise InvalidRule(f"first_scan_limit must be between 0 (all) and {MAX_FIRST_SCAN}")
+    if spec.filters is not None:
+        check_filters(spec.filters)
+    if spec.options is not None:
+        check_options(spec.options)
+    return spec
+
+
+def add_source(
+    db: Database, spec: SourceSpec, actor: Actor, *, now: datetime | None = None
+) -> SourceInfo:
+    """Add a source, due for its first scan at once; :class:`SourceExists` if it is known."""
+    if spec.url is None:
+        raise InvalidInput("url is required")
+    check_spec(spec)
+    try:
+        address = normalise_source_url(spec.url)
+    except TargetError as exc:
+        raise InvalidRule(str(exc)) from None
+    now = now or utcnow()
+    filters = spec.filters or SourceFilters()
+    options = spec.options or ArchiveOptions()
+
+    def run() -> SourceInfo:
+        with db.transaction() as session:
+            existing = session.scalar(select(Source.id).where(Source.url_key == address.key))
+            if existing is not None:
+                raise SourceExists(f"source {existing} already follows {address.url}", existing)
+            source = Source(
+                url=address.url,
+                url_key=address.key,
+                name=(spec.name or default_name(address.url)).strip(),
+                scan_every_seconds=spec.scan_every_seconds or DEFAULT_INTERVAL,
+                enabled=True if spec.enabled is None else spec.enabled,
+                first_scan_limit=spec.first_scan_limit or None,
+                archive_options=options.as_json(),
+                next_scan_at=now,
+                full_scan_requested=False,
+                retry_failed_requested=False,
+                scan_full=False,
+                scan_retry_failed=False,
+                scan_position=0,
+                scan_known_run=0,
+                entries_found=0,
+                entries_filtered=0,
+                entries_known=0,
+                created_by_token_id=actor.token_id,
+                created_at=now,
+                updated_at=now,
+            )
+            _write_filters(source, filters)
+            session.add(source)
+            session.flush()
+            return _info(session, source)
+
+    # Another caller adding the same URL at once: run again, find theirs, refuse.
+    return retrying(run, duplicates=True)
+
+
+def change_source(
+    db: Database, source_id: int, spec: SourceSpec, *, now: datetime | None = None
+) -> SourceInfo:
+    """Change what ``spec`` gives (the URL is the source's identity and does not change)."""
+    if spec.url is not None:
+        raise InvalidInput("a source's url cannot change: add a new source")
+    check_spec(spec)
+    now = now or utcnow()
+
+    def run() -> SourceInfo:
+        with db.transaction() as session:
+            source = _locked(session, source_id)
+            if spec.name is not None:
+                source.name = spec.name.strip()
+            if spec.scan_every_seconds is not None:
+                source.scan_every_seconds = spec.scan_every_seconds
+                if source.last_scan_at is not None:
+                    # The new interval counts from the last scan, not after the old wait.
+                    source.next_scan_at = source.last_scan_at + timedelta(
+                        seconds=spec.scan_every_seconds
+                    )
+            if spec.enabled is not None:
+                source.enabled = spec.enabled
+            if spec.first_scan_limit is not None:
+                source.first_scan_limit = spec.first_scan_limit or None
+            if spec.filters is not None:
+                _write_filters(source, spec.filters)
+            if spec.options is not None:
+                source.archive_options = spec.options.as_json()
+            source.updated_at = now
+            session.flush()
+            return _info(session, source)
+
+    return retrying(run)
+
+
+def set_enabled(db: Database, source_id: int, enabled: bool) -> SourceInfo:
+    return change_source(db, source_id, SourceSpec(enabled=enabled))
+
+
+def remove_source(db: Database, source_id: int, *, now: datetime | None = None) -> None:
+    """Remove a source and its entries; its waiting scan is cancelled, the archive jobs it
+    queued stay (they are someone's wish to archive a video) and forget the source."""
+    now = now or utcnow()
+
+    def run() -> list[int]:
+        with db.transaction() as session:
+            _locked(session, source_id)
+            scans = list(
+                session.scalars(
+                    select(Job.id).where(
+                        Job.target == scan_target(source_id), Job.state.in_(ACTIVE_STATES)
+                    )
+                )
+            )
+            session.execute(update(Job).where(Job.source_id == source_id).values(source_id=None))
+            session.execute(delete(Source).where(Source.id == source_id))
+            return scans
+
+    for job_id in retrying(run):
+        lifecycle.cancel_job(db, SYSTEM, job_id, now=now)
+
+
+def get_source(db: Database, source_id: int) -> SourceInfo:
+    with db.reading() as session:
+        source = session.get(Source, source_id)
+        if source is None:
+            raise SourceNotFound(f"no source {source_id}")
+        return _info(session, source)
+
+
+def list_sources(
+    db: Database, *, after_id: int = 0, limit: int = 100, enabled: bool | None = None
+) -> list[SourceInfo]:
+    """Sources in id order after ``after_id`` (a keyset page), with their counts."""
+    limit = max(1, min(limit, MAX_LISTED))
+    with db.reading() as session:
+        query = select(Source).where(Source.id > after_id)
+        if enabled is not None:
+            query = query.where(Source.enabled == enabled)
+        rows = list(session.scalars(query.order_by(Source.id).limit(limit)))
+        return _infos(session, rows)
+
+
+def source_ids(db: Database, *, enabled_only: bool = False) -> list[int]:
+    with db.reading() as session:
+        query = select(Source.id).order_by(Source.id)
+        if enabled_only:
+            query = query.where(Source.enabled.is_(True))
+        return list(session.scalars(query))
+
+
+def count_sources(db: Database) -> dict[str, int]:
+    with db.reading() as session:
+        rows = session.execute(select(Source.enabled, func.count()).group_by(Source.enabled))
+        by = {bool(enabled): int(n) for enabled, n in rows}
+    return {"enabled": by.get(True, 0), "paused": by.get(False, 0)}
+
+
+def _locked(session: Session, source_id: int) -> Source:
+    source = session.scalars(select(Source).where(Source.id == source_id).with_for_update()).first()
+    if source is None:
+        raise SourceNotFound(f"no source {source_id}")
+    return source
+
+
+def _write_filters(source: Source, filters: SourceFilters) -> None:
+    source.title_include = filters.title_include or None
+    source.title_exclude = filters.title_exclude or None
+    source.min_duration = filters.min_duration
+    source.max_duration = filters.max_duration
+    source.uploaded_after = filters.uploaded_after
+    source.skip_shorts = filters.skip_shorts
+    source.skip_live = filters.skip_live
+    source.skip_upcoming = filters.skip_upcoming
+
+
+def filters_of(source: Source) -> SourceFilters:
+    return SourceFilters(
+        title_include=source.title_include,
+        title_exclude=source.title_exclude,
+        min_duration=source.min_duration,
+        max_duration=source.max_duration,
+        uploaded_after=source.uploaded_after,
+        skip_shorts=source.skip_shorts,
+        skip_live=source.skip_live,
+        skip_upcoming=source.skip_upcoming,
+    )
+
+
+def _info(session: Session, source: Source) -> SourceInfo:
+    return _infos(session, [source])[0]
+
+
+def _infos(session: Session, sources: Sequence[Source]) -> list[SourceInfo]:
+    if not sources:
+        return []
+    ids = [s.id for s in sources]
+    states: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for source_id, state, n in session.execute(
+        select(Job.source_id, Job.state, func.count())
+        .where(Job.source_id.in_(ids))
+        .group_by(Job.source_id, Job.state)
+    ):
+        states[int(source_id or 0)][str(state)] = int(n)
+    scan_ids = [s.scan_job_id for s in sources if s.scan_job_id is not None]
+    scans: dict[int, tuple[str, str | None]] = {}
+    if scan_ids:
+        for job_id, state, error in session.execute(
+            select(Job.id, Job.state, Job.last_error).where(Job.id.in_(scan_ids))
+        ):
+            scans[int(job_id)] = (str(state), error)
+    found: list[SourceInfo] = []
+    for source in sources:
+        by_state = states[source.id]
+        scan_state, scan_error = scans.get(source.scan_job_id or -1, (None, None))
+        counts = SourceCounts(
+            found=source.entries_found,
+            filtered=source.entries_filtered,
+            known=source.entries_known,
+            queued=by_state.get(JobState.QUEUED, 0) + by_state.get(JobState.LEASED, 0),
+            archived=by_state.get(JobState.DONE, 0),
+            failed=by_state.get(JobState.FAILED, 0),
+            cancelled=by_state.get(JobState.CANCELLED, 0),
+        )
+        found.append(
+            SourceInfo(
+                id=source.id,
+                url=source.url,
+                url_key=source.url_key,
+                name=source.name,
+                scan_every_seconds=source.scan_every_seconds,
+                enabled=source.enabled,
+                first_scan_limit=source.first_scan_limit,
+                filters=filters_of(source),
+                options=ArchiveOptions.from_json(source.archive_options),
+                next_scan_at=source.next_scan_at,
+                last_scan_at=source.last_scan_at,
+                last_scan_entries=source.last_scan_entries,
+                scan_job_id=source.scan_job_id,
+                scan_state=scan_state,
+                scan_position=source.scan_position,
+                # An error of the newest scan that did not end well (failed, or retrying).
+                last_error=scan_error if scan_state != JobState.DONE else None,
+                full_scan_requested=source.full_scan_requested,
+                created_at=source.created_at,
+                counts=counts,
+            )
+        )
+    return found
+
+
+def describe(info: SourceInfo) -> dict[str, Any]:
+    """A source as the API and the CLI's ``--json`` show it."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "id": info.id,
+        "url": info.url,
+        "name": info.name,
+        "scan_every_seconds": info.scan_every_seconds,
+        "enabled": info.enabled,
+        "first_scan_limit": info.first_scan_limit,
+        "filters": info.filters.as_dict(),
+        "options": {k: v for k, v in info.options.as_dict().items() if v is not None},
+        "next_scan_at": iso(info.next_scan_at),
+        "last_scan_at": iso(info.last_scan_at),
+        "last_scan_entries": info.last_scan_entries,
+        "scanning": info.scanning,
+        "scan_job_id": info.scan_job_id,
+        "scan_state": info.scan_state,
+        "scan_position": info.scan_position,
+        "full_scan_requested": info.full_scan_requested,
+        "last_error": info.last_error,
+        "created_at": iso(info.created_at),
+        "counts": {
+            "found": info.counts.found,
+            "filtered": info.counts.filtered,
+            "known": info.counts.known,
+            "queued": info.counts.queued,
+            "archived": info.counts.archived,
+            "failed": info.counts.failed,
+            "cancelled": info.counts.cancelled,
+        },
+    }
