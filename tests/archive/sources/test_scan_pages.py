@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from tests.support.queue_fixtures import Tokens, auth, claim, enqueue
+from support.queue_fixtures import Tokens, auth, claim, enqueue
 
 from patchwork.archive.queue.records import Actor
 from patchwork.archive.sources import catalog
