@@ -126,7 +126,8 @@ def test_each_error_answers_its_status_and_a_json_error(index: int) -> None:
     assert response.status_code == cls.status, cls
     assert response.is_json
     body = response.get_json()
-    assert set(body) == {"error"}
+    # Fields an error carries beside its message (a source already followed names its id).
+    assert set(body) == {"error", *_build(cls).extra}
     message = body["error"]
     assert isinstance(message, str) and message
     assert "Traceback" not in message and "patchwork." not in message

@@ -26,6 +26,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from patchwork.app import create_app
+from patchwork.archive.queue.records import Actor
+from patchwork.archive.sources.catalog import SourceExists, SourceSpec, add_source
 from patchwork.archive.tokens import create_token
 from patchwork.config import Settings
 from patchwork.demo import load_demo
@@ -40,7 +42,8 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-# Known ids, so the found paths of by-id operations are fuzzed too, not only their 404s.
+# Known ids, so the found paths of by-id operations are fuzzed too, not only their 404s (a
+# source is added by the test: the demo has none).
 KNOWN = {"video_id": "pwdemo00001", "channel_id": "UCpatchworkdemo0000000001"}
 
 
@@ -63,13 +66,22 @@ def _known_channel(app: Flask) -> str:
     return str(body["channel_id"])
 
 
+def _known_source(app: Flask) -> int:
+    """A source's id, added again when an operation (DELETE) removed the last one."""
+    spec = SourceSpec(url="https://www.youtube.com/@patchworkdemo", name="Demo channel")
+    try:
+        return add_source(app_state(app).db, spec, Actor(None, "fuzzer")).id
+    except SourceExists as exc:
+        return exc.source_id
+
+
 def test_every_operation_survives_fuzzing(fuzz_app: Flask) -> None:
     _, secret = create_token(app_state(fuzz_app).db, "admin", name="fuzzer")
     auth = {"X-AUTHENTICATION": secret}
     with fuzz_app.test_client() as client:
         document = client.get("/api/openapi.json").get_json()
     schema = schemathesis.openapi.from_dict(document)
-    known = {**KNOWN, "channel_id": _known_channel(fuzz_app)}
+    known: dict[str, object] = {**KNOWN, "channel_id": _known_channel(fuzz_app)}
     slow: list[str] = []
     problems: list[str] = []
     counts = {"operations": 0, "cases": 0}
@@ -78,6 +90,8 @@ def test_every_operation_survives_fuzzing(fuzz_app: Flask) -> None:
         operation = result.ok()
         counts["operations"] += 1
         names = {p.name for p in operation.path_parameters}
+        if "source_id" in names:
+            known["source_id"] = _known_source(fuzz_app)
         fixed = {k: v for k, v in known.items() if k in names}
         strategies = [operation.as_strategy()]
         if fixed:

@@ -9,6 +9,7 @@ import click
 from patchwork.cli import database, demo, importer, search, serve, tokens
 from patchwork.cli import jobs as jobs_cli
 from patchwork.cli import legacy as legacy_cli
+from patchwork.cli import sources as sources_cli
 from patchwork.cli import storage as storage_cli
 from patchwork.cli import worker as worker_cli
 from patchwork.cli.context import BadSetting, load_settings_or_exit
@@ -66,6 +67,7 @@ cli.add_command(importer.import_command)
 cli.add_command(tokens.tokens)
 cli.add_command(demo.demo)
 cli.add_command(jobs_cli.jobs)
+cli.add_command(sources_cli.sources)
 cli.add_command(legacy_cli.legacy)
 cli.add_command(storage_cli.storage)
 cli.add_command(search.search)

@@ -53,6 +53,7 @@ WORKER_ROUTES = frozenset(
         "/api/worker/jobs/<int:job_id>/files/<path:kind>",
         "/api/worker/jobs/<int:job_id>/complete",
         "/api/worker/jobs/<int:job_id>/fail",
+        "/api/worker/jobs/<int:job_id>/entries",  # a scan's pages: one every 100 entries
     }
 )
 #: Lookups sent as POST (Patchwork-Radio posts a form per song, from every listener's

@@ -28,13 +28,17 @@ from prometheus_client import (
     generate_latest,
     values,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy import event
+from sqlalchemy import String, cast, event, func, literal, select
 
 from patchwork.archive.queue import workers
 from patchwork.archive.queue.counts import jobs_per_state
+from patchwork.archive.queue.states import JobState
+from patchwork.archive.sources import catalog, scheduling
+from patchwork.db import Database
+from patchwork.db.models import Job, Source
 from patchwork.http.errors import error_response
 from patchwork.ops.request_log import Finished
 from patchwork.ops.settings import OpsSettings
@@ -165,8 +169,58 @@ class CountingCache:
         return getattr(self._inner, name)
 
 
+@dataclass(frozen=True)
+class SubscriptionNumbers:
+    sources: dict[str, int]  # enabled, paused
+    due: int
+    scans: dict[str, int]  # done, failed, retry
+    entries_queued: int
+
+
+def subscription_numbers(db: Database) -> SubscriptionNumbers:
+    """Sources, their scans and what the scans queued, each an indexed read.
+
+    Scan jobs are found through their targets (``source:<id>``, one range of
+    ``ix_jobs_target_state`` per source), not by mode, which no index holds: a scrape never
+    reads the queue's rows. ``retry`` is the scans waiting for another attempt after a failed
+    one (at most one per source), not every retry there ever was: that count lives only in
+    ``job_events``, whose rows a scrape would have to read. Scans and queued entries of a
+    removed source leave the counts with it (Prometheus takes the drop for a counter reset).
+    """
+    targets = select(literal("source:", String) + cast(Source.id, String(20)))
+    scan_jobs = Job.target.in_(targets)
+    with db.reading() as session:
+        finished = {
+            str(state): int(n)
+            for state, n in session.execute(
+                # Every state, not only the two reported: a condition on the state would let a
+                # planner walk all done jobs by state instead of the scan jobs by target.
+                select(Job.state, func.count()).where(scan_jobs).group_by(Job.state)
+            )
+        }
+        retrying_scans = session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(scan_jobs, Job.state == JobState.QUEUED, Job.attempts > 0)
+        )
+        queued = session.scalar(
+            select(func.count()).select_from(Job).where(Job.source_id.is_not(None))
+        )
+    return SubscriptionNumbers(
+        sources=catalog.count_sources(db),
+        due=scheduling.due_count(db),
+        scans={
+            "done": finished.get(JobState.DONE, 0),
+            "failed": finished.get(JobState.FAILED, 0),
+            "retry": int(retrying_scans or 0),
+        },
+        entries_queued=int(queued or 0),
+    )
+
+
 class ArchiveCollector(Collector):
-    """Numbers read from the database at scrape time: queue depth, workers, database up."""
+    """Numbers read from the database at scrape time: queue depth, workers, sources and their
+    scans, database up."""
 
     def __init__(self, state: AppState) -> None:
         self.state = state
@@ -182,6 +236,7 @@ class ArchiveCollector(Collector):
                 )
                 if w.online
             )
+            subscriptions = subscription_numbers(self.state.db)
         except Exception as exc:
             log.warning("metrics: database unavailable: %s", type(exc).__name__)
             up.add_metric([], 0)
@@ -196,6 +251,35 @@ class ArchiveCollector(Collector):
         yield GaugeMetricFamily(
             "patchwork_workers_online", "Workers seen within three heartbeats.", value=online
         )
+        yield from _subscription_metrics(subscriptions)
+
+
+def _subscription_metrics(numbers: SubscriptionNumbers) -> Iterator[Metric]:
+    sources = GaugeMetricFamily(
+        "patchwork_sources", "Sources by state (enabled or paused).", labels=["state"]
+    )
+    for state_name, count in numbers.sources.items():
+        sources.add_metric([state_name], count)
+    yield sources
+    yield GaugeMetricFamily(
+        "patchwork_sources_due",
+        "Enabled sources whose next scan time has passed (scheduled at the next claim).",
+        value=numbers.due,
+    )
+    scans = CounterMetricFamily(
+        "patchwork_scans",
+        "Scan jobs that ended done or failed for good; retry: scans waiting for another "
+        "attempt after a failed one.",
+        labels=["outcome"],
+    )
+    for outcome, count in numbers.scans.items():
+        scans.add_metric([outcome], count)
+    yield scans
+    yield CounterMetricFamily(
+        "patchwork_source_entries_queued",
+        "Archive jobs queued by sources' scans.",
+        value=numbers.entries_queued,
+    )
 
 
 def _scrape_registry() -> CollectorRegistry:

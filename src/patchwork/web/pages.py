@@ -1,4 +1,4 @@
-"""The viewer pages: home, watch, channel, search, radio, status (server-rendered, autoescaped).
+"""The viewer pages: home, watch, channel, search, radio, status, sources (autoescaped).
 
 Handlers read their arguments, call services in :mod:`patchwork.archive` (never the JSON API
 over HTTP) and render a template. Listings reuse the API's cache keys and shapes, so a page
@@ -26,8 +26,11 @@ from patchwork.http import answers, shapes
 from patchwork.http.answers import RECENT_COUNT
 from patchwork.http.params import is_probably_bot
 from patchwork.state import app_state
+from patchwork.web import sources_page
 
 bp = Blueprint("pages", __name__, template_folder="templates")
+# Its own module (the page and its helpers); registered here, on the viewer's blueprint.
+bp.add_url_rule("/sources", "sources_page", sources_page.sources_page, methods=["GET"])
 
 DISCOVER_COUNT = 6
 WATCH_DISCOVER_COUNT = 5

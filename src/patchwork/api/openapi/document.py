@@ -17,6 +17,7 @@ from patchwork import __version__
 from patchwork.api.openapi.docs_page import DOCS_HTML
 from patchwork.api.openapi.paths import catalog_paths, media_paths, ops_paths, status_paths
 from patchwork.api.openapi.schemas import SCHEMAS
+from patchwork.api.openapi.source_paths import SOURCE_SCHEMAS, scan_worker_paths, source_paths
 from patchwork.api.openapi.worker_paths import queue_paths, worker_paths
 
 bp = Blueprint("ops_openapi", __name__)
@@ -35,7 +36,16 @@ Retry-After); workers' job endpoints are exempt from those limits.
 @functools.cache
 def _document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for part in (catalog_paths, status_paths, queue_paths, worker_paths, media_paths, ops_paths):
+    for part in (
+        catalog_paths,
+        status_paths,
+        queue_paths,
+        worker_paths,
+        scan_worker_paths,
+        source_paths,
+        media_paths,
+        ops_paths,
+    ):
         paths.update(part())
     return {
         "openapi": "3.1.0",
@@ -54,13 +64,18 @@ def _document() -> dict[str, Any]:
                 ("status", "Workers, storage and database status."),
                 ("queue", "Queue videos to archive (queue token)."),
                 ("worker", "Claim, upload, complete (worker token)."),
+                (
+                    "sources",
+                    "Subscriptions: channels, playlists and feeds scanned on a schedule "
+                    "(read: queue token; change: admin token).",
+                ),
                 ("media", "Archived files with HTTP ranges and validators."),
                 ("operations", "Health, readiness, metrics and this document."),
             )
         ],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **SOURCE_SCHEMAS},
             "securitySchemes": {
                 "token": {
                     "type": "apiKey",

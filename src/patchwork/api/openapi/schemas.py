@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from patchwork.archive.queue.states import JobState
+from patchwork.archive.sources.rules import MAX_HEIGHT_LIMIT
 
 Schema = dict[str, Any]
 
@@ -56,7 +57,7 @@ JOB_FIELDS: dict[str, Schema] = {
     "job_id": INT,
     "url": STR,
     "target": {"type": "string", "description": "normalised target, e.g. youtube:ID"},
-    "mode": {"type": "integer", "description": "0 archive, 1 re-archive, 2 delete"},
+    "mode": {"type": "integer", "description": "0 archive, 1 re-archive, 2 delete, 3 scan"},
     "state": {"type": "string", "enum": JOB_STATES},
     "attempts": INT,
     "max_attempts": INT,
@@ -68,6 +69,37 @@ JOB_FIELDS: dict[str, Schema] = {
     "last_error": OPT_STR,
     "created_at": OPT_TIME,
     "finished_at": OPT_TIME,
+}
+
+#: A source's archive options (patchwork.archive.sources.rules.ArchiveOptions): only those set.
+ARCHIVE_OPTION_FIELDS: dict[str, Schema] = {
+    "max_height": {"type": "integer", "minimum": 1, "maximum": MAX_HEIGHT_LIMIT},
+    "auto_captions": BOOL,
+}
+
+#: What a claim adds for a scan job (``scan``) and for an archive job a source queued
+#: (``options``): each only on such jobs.
+CLAIM_FIELDS: dict[str, Schema] = {
+    "scan": {
+        **obj(
+            {
+                "source_id": OPT_INT,
+                "url": STR,
+                "resume_from": {"type": "integer", "description": "the entry to start at"},
+                "full": {"type": "boolean", "description": "list to the end"},
+                "limit": {"type": ["integer", "null"], "description": "entries to list at most"},
+                "page_size": INT,
+                "gone": {"type": "boolean", "description": "the source was removed: complete"},
+            },
+            required=["source_id"],
+        ),
+        "description": "Scan jobs (mode 3): report pages to /api/worker/jobs/{job_id}/entries, "
+        "then complete with {}.",
+    },
+    "options": {
+        **obj(ARCHIVE_OPTION_FIELDS, required=[]),
+        "description": "Archive jobs a source queued, when the source has archive options.",
+    },
 }
 
 SCHEMAS: dict[str, Schema] = {
@@ -238,12 +270,14 @@ SCHEMAS: dict[str, Schema] = {
     "NextJob": obj(
         {
             "next_video": STR,
-            "mode": INT,
+            "mode": {"type": "integer", "description": "0 archive, 1 re-archive, 2 delete, 3 scan"},
             "job_id": INT,
             "target": STR,
             "attempt": INT,
             "lease_expires_at": TIME,
-        }
+            **CLAIM_FIELDS,
+        },
+        required=["next_video", "mode", "job_id", "target", "attempt", "lease_expires_at"],
     ),
     "Uploaded": obj({"kind": STR, "ext": STR, "size": INT, "sha256": STR}),
     "Completed": obj(

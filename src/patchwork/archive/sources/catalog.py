@@ -53,6 +53,8 @@ class SourceExists(Conflict):
     def __init__(self, message: str, source_id: int = 0) -> None:
         super().__init__(message)
         self.source_id = source_id
+        # Answered beside the error: a client adding a list of URLs wants the id.
+        self.extra = {"source_id": source_id}
 
 
 @dataclass(frozen=True)

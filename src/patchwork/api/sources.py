@@ -1,0 +1,105 @@
+"""Subscriptions API: /api/sources, the sources workers scan on a schedule (issue 15).
+
+Reading sources takes a queue token (or admin); adding, changing, removing and scanning them
+takes an admin token, since a source queues archive jobs on its own, for ever. Each handler
+reads the body (:mod:`patchwork.archive.sources.fields`), calls one service of
+:mod:`patchwork.archive.sources` and shapes its answer with
+:func:`~patchwork.archive.sources.catalog.describe`; refusals reach the client through the one
+error handler, except that an already followed URL also names the source that follows it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from flask import Blueprint
+
+from patchwork.archive.sources import catalog, fields, scheduling
+from patchwork.archive.sources.catalog import MAX_LISTED
+from patchwork.http.auth import ADMIN, current_actor, require_role
+from patchwork.http.body_fields import body_fields
+from patchwork.http.params import int_arg
+from patchwork.state import app_state
+
+bp = Blueprint("sources", __name__, url_prefix="/api/sources")
+
+READ_ROLES: Final = ("queue",)
+DEFAULT_LISTED: Final = 100
+SCAN_FLAGS: Final = frozenset({"full", "retry_failed"})
+#: Largest BIGINT: no source id is larger.
+MAX_ID: Final = 2**63 - 1
+
+
+@bp.get("")
+@require_role(*READ_ROLES)
+def list_sources() -> dict[str, Any]:
+    after = int_arg("after", 0, low=0, high=MAX_ID)
+    limit = int_arg("limit", DEFAULT_LISTED, low=1, high=MAX_LISTED)
+    db = app_state().db
+    found = catalog.list_sources(db, after_id=after, limit=limit)
+    next_after = None
+    # A full page says "next" only when a source follows it: a client never fetches an empty
+    # page to learn that the listing ended.
+    if len(found) == limit and catalog.list_sources(db, after_id=found[-1].id, limit=1):
+        next_after = found[-1].id
+    return {
+        "sources": [catalog.describe(info) for info in found],
+        "next_after": next_after,
+        "totals": {**catalog.count_sources(db), "due": scheduling.due_count(db)},
+    }
+
+
+@bp.post("")
+@require_role(ADMIN)
+def add_source() -> tuple[dict[str, Any], int]:
+    spec = fields.spec_from_fields(body_fields(), creating=True)
+    info = catalog.add_source(app_state().db, spec, current_actor())
+    return catalog.describe(info), 201
+
+
+@bp.get("/<int:source_id>")
+@require_role(*READ_ROLES)
+def get_source(source_id: int) -> dict[str, Any]:
+    return catalog.describe(catalog.get_source(app_state().db, source_id))
+
+
+@bp.patch("/<int:source_id>")
+@require_role(ADMIN)
+def change_source(source_id: int) -> dict[str, Any]:
+    db = app_state().db
+    body = body_fields()
+    # Filters and options given are merged onto the current ones (the fields' module says so).
+    spec = fields.spec_from_fields(body, creating=False, current=catalog.get_source(db, source_id))
+    return catalog.describe(catalog.change_source(db, source_id, spec))
+
+
+@bp.delete("/<int:source_id>")
+@require_role(ADMIN)
+def remove_source(source_id: int) -> dict[str, Any]:
+    catalog.remove_source(app_state().db, source_id)
+    return {"deleted": source_id}
+
+
+@bp.post("/<int:source_id>/scan")
+@require_role(ADMIN)
+def scan_source(source_id: int) -> tuple[dict[str, Any], int]:
+    asked = fields.flags(body_fields(), SCAN_FLAGS)
+    db = app_state().db
+    job_ids = scheduling.request_scan(
+        db, source_id, current_actor(), full=asked["full"], retry_failed=asked["retry_failed"]
+    )
+    return {"job_ids": job_ids, "source": catalog.describe(catalog.get_source(db, source_id))}, 202
+
+
+@bp.post("/scan")
+@require_role(ADMIN)
+def scan_all() -> tuple[dict[str, Any], int]:
+    asked = fields.flags(body_fields(), SCAN_FLAGS)
+    job_ids = scheduling.request_scan(
+        app_state().db,
+        None,
+        current_actor(),
+        full=asked["full"],
+        retry_failed=asked["retry_failed"],
+    )
+    return {"job_ids": job_ids}, 202

@@ -1,0 +1,86 @@
+"""The ``/sources`` page: every followed source with its scans and counts, and the forms that
+add, scan, pause, resume and remove sources through ``/api/sources`` (static/sources.js).
+
+The listing is public, like the other viewer pages: it shows which channels and playlists are
+followed, which the archive's own pages already make public through what they archive. Only
+the changes need a token; the page's script sends the admin token the browser keeps (the same
+localStorage mechanism as the queue portal's key), so the server never renders a secret.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import render_template, request
+
+from patchwork.archive.queue.states import JobState
+from patchwork.archive.sources import catalog, scheduling
+from patchwork.archive.sources.catalog import SourceInfo
+from patchwork.db.types import utcnow
+from patchwork.state import app_state
+
+PER_PAGE = 100
+#: Longer errors are cut in the table; the whole text is in the cell's title and details.
+ERROR_PREVIEW = 120
+#: Ids are BIGINT: a larger ``after`` would overflow the bind on PostgreSQL instead of
+#: simply listing nothing.
+MAX_AFTER = 2**62
+
+_UNITS = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
+
+
+def human_interval(seconds: int) -> str:
+    """``6 h``, ``1 d 12 h``, ``1 h 30 min``, ``90 s`` → ``1 min 30 s``."""
+    parts: list[str] = []
+    rest = max(0, int(seconds))
+    for unit, size in _UNITS:
+        amount, rest = divmod(rest, size)
+        if amount:
+            parts.append(f"{amount} {unit}")
+    return " ".join(parts) or "0 s"
+
+
+def next_scan(info: SourceInfo, now: datetime) -> str:
+    """What the "next scan" column says: a time, or why there is none to wait for."""
+    # A scan asked for by hand runs even while the source is paused: say so first.
+    if info.scan_state == JobState.LEASED:
+        return "scanning now"
+    if info.scan_state == JobState.QUEUED:
+        return "waiting for a worker"
+    if not info.enabled:
+        return "paused"
+    if info.next_scan_at <= now:
+        return "due"
+    return ""  # the template shows the time
+
+
+def shortened(text: str | None) -> str | None:
+    """``text`` cut to :data:`ERROR_PREVIEW` characters (``None`` when it fits)."""
+    if text is None or len(text) <= ERROR_PREVIEW:
+        return None
+    return text[: ERROR_PREVIEW - 1].rstrip() + "…"
+
+
+def after_id() -> int:
+    raw = request.args.get("after", "")
+    return min(int(raw), MAX_AFTER) if raw.isdigit() else 0
+
+
+def sources_page() -> str:
+    db = app_state().db
+    after = after_id()
+    now = utcnow()
+    # One more than a page tells whether a next page exists without counting.
+    found = catalog.list_sources(db, after_id=after, limit=PER_PAGE + 1)
+    shown = found[:PER_PAGE]
+    return render_template(
+        "sources.html",
+        sources=shown,
+        after=after,
+        next_after=shown[-1].id if len(found) > PER_PAGE else None,
+        totals={**catalog.count_sources(db), "due": scheduling.due_count(db, now=now)},
+        now=now,
+        human_interval=human_interval,
+        next_scan=next_scan,
+        shortened=shortened,
+    )
