@@ -7,16 +7,16 @@ from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from support.queue_fixtures import Tokens, auth, claim, enqueue
 
 from patchwork.archive.queue.records import Actor
-from patchwork.archive.sources import catalog
+from patchwork.archive.sources import catalog, scheduling
 from patchwork.archive.sources.catalog import SourceSpec
 from patchwork.archive.sources.entries import STOP_AFTER_KNOWN
 from patchwork.archive.sources.rules import SourceFilters
 from patchwork.db import Database
 from patchwork.db.models import Job
 from patchwork.db.types import utcnow
+from support.queue_fixtures import Tokens, auth, claim, enqueue
 
 FEED = "http://127.0.0.1:9/feed.xml"
 ADMIN = Actor(None, "test")
@@ -82,8 +82,6 @@ def test_an_incremental_scan_stops_after_a_run_of_known_entries(
     client.post(f"/api/worker/jobs/{job['job_id']}/complete", json={}, headers=auth(tokens.worker))
     while (archive := claim(client, tokens.worker)) is not None:  # out of the way
         client.delete(f"/api/worker/queue/{archive['job_id']}", headers=auth(tokens.queue))
-    from patchwork.archive.sources import scheduling
-
     scheduling.request_scan(db, source.id, ADMIN)
     job = claim(client, tokens.worker)
     assert job is not None and job["mode"] == 3 and job["scan"]["full"] is False
