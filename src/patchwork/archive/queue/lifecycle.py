@@ -100,24 +100,54 @@ def insert_job(
 ) -> Job:
     """Add a queued job and its ``queued`` event; the caller has checked that ``target`` has
     no active job, under :func:`~patchwork.db.dialect.serialize_on` of its key."""
-    job = Job(
-        url=target.url,
-        target=target.key,
-        mode=int(mode),  # a number: PyMySQL would send an IntEnum quoted ('2')
-        state=JobState.QUEUED,
-        attempts=0,
+    (job,) = insert_jobs(
+        session,
+        [target],
+        mode,
+        actor,
+        now,
         max_attempts=max_attempts,
-        available_at=now,
-        created_by_token_id=actor.token_id,
-        created_at=now,
-        updated_at=now,
         source_id=source_id,
         options=options,
     )
-    session.add(job)
-    session.flush()
-    record_event(session, job.id, JobEventName.QUEUED, actor, now, f"mode {mode}: {target.url}")
     return job
+
+
+def insert_jobs(
+    session: Session,
+    targets: Sequence[Target],
+    mode: JobMode,
+    actor: Actor,
+    now: datetime,
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    source_id: int | None = None,
+    options: str | None = None,
+) -> list[Job]:
+    """:func:`insert_job` for many targets in one flush (a scan's page queues up to 1,000)."""
+    jobs = [
+        Job(
+            url=target.url,
+            target=target.key,
+            mode=int(mode),  # a number: PyMySQL would send an IntEnum quoted ('2')
+            state=JobState.QUEUED,
+            attempts=0,
+            max_attempts=max_attempts,
+            available_at=now,
+            created_by_token_id=actor.token_id,
+            created_at=now,
+            updated_at=now,
+            source_id=source_id,
+            options=options,
+        )
+        for target in targets
+    ]
+    session.add_all(jobs)
+    session.flush()
+    for job, target in zip(jobs, targets, strict=True):
+        record_event(session, job.id, JobEventName.QUEUED, actor, now, f"mode {mode}: {target.url}")
+    session.flush()
+    return jobs
 
 
 def list_jobs(

@@ -24,7 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.ingest.targets import Target, TargetError, normalise_url
-from patchwork.archive.queue.lifecycle import insert_job
+from patchwork.archive.queue.lifecycle import insert_jobs
 from patchwork.archive.queue.records import Actor, InvalidRequest, JobConflict, held_job
 from patchwork.archive.queue.states import JobMode, JobState
 from patchwork.archive.sources.catalog import default_name, filters_of
@@ -234,24 +234,26 @@ def _queue_candidates(
         if source_target:
             taken.add(source_target)
     by_key = {row.entry_key: row for row in recorded}
-    queued = known = 0
+    fresh: list[Target] = []
+    known = 0
     for entry, target in candidates:
-        row = by_key[target.key]
         video_id = entry.video_id or target.video_id
         if target.key in taken or (video_id and video_id in archived_ids):
-            row.status = "known"
+            by_key[target.key].status = "known"
             known += 1
             continue
-        job = insert_job(
+        taken.add(target.key)
+        fresh.append(target)
+    if fresh:
+        jobs = insert_jobs(
             session,
-            target,
+            fresh,
             JobMode.ARCHIVE,
             Actor(None, f"source {source.id}"),
             now,
             source_id=source.id,
             options=source.archive_options,
         )
-        taken.add(target.key)
-        row.job_id = job.id
-        queued += 1
-    return queued, known
+        for job, target in zip(jobs, fresh, strict=True):
+            by_key[target.key].job_id = job.id
+    return len(fresh), known
