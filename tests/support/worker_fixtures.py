@@ -28,6 +28,7 @@ TYPES = {
     "html": "text/html; charset=utf-8",
     "jpg": "image/jpeg",
     "vtt": "text/vtt",
+    "xml": "application/rss+xml",  # a feed to subscribe to
 }
 
 

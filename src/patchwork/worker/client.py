@@ -12,7 +12,7 @@ import hashlib
 import logging
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -64,6 +64,10 @@ class Claimed:
     mode: int  # a Mode, unless a newer server hands out a kind this worker does not know
     target: str
     attempt: int
+    # A scan job's listing instructions (resume_from, page_size, limit …); None otherwise.
+    scan: dict[str, Any] | None = field(default=None, hash=False)
+    # A source's archive options for an archive job (max_height, auto_captions).
+    options: dict[str, Any] | None = field(default=None, hash=False)
 
 
 def sha256_of(path: Path) -> str:
@@ -205,6 +209,8 @@ class ApiClient:
             mode=int(body.get("mode") or 0),
             target=str(body.get("target") or ""),
             attempt=int(body.get("attempt") or 1),
+            scan=_object_or_none(body.get("scan")),
+            options=_object_or_none(body.get("options")),
         )
 
     def progress(self, job_id: int, percent: float | None, message: str | None = None) -> None:
@@ -267,6 +273,24 @@ class ApiClient:
             data["retry_after"] = int(retry_after)
         self._request("POST", f"/api/worker/jobs/{job_id}/fail", job_call=True, json=data)
 
+    def report_entries(
+        self,
+        job_id: int,
+        position: int,
+        entries: list[dict[str, Any]],
+        title: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of a scan's listing, starting at ``position``; the server's answer
+        (``queued``, ``position``, ``stop`` …). Sent again after a lost answer, it is skipped."""
+        data: dict[str, Any] = {"position": position, "entries": entries}
+        if title is not None:
+            data["title"] = title
+        response = self._request(
+            "POST", f"/api/worker/jobs/{job_id}/entries", job_call=True, json=data
+        )
+        result: dict[str, Any] = response.json()
+        return result
+
     def has_video(self, video_id: str) -> bool:
         """Whether the archive already has ``video_id`` (``/api/video/<id>`` without error)."""
         try:
@@ -295,3 +319,7 @@ def _json_or_none(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def _object_or_none(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None

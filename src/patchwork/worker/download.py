@@ -198,8 +198,9 @@ class Downloader:
         logger: _Logger | None = None,
         *,
         url: str = "",
+        config: WorkerConfig | None = None,
     ) -> dict[str, Any]:
-        c = self.config
+        c = config or self.config  # one job's: the worker's with its source's options over them
         opts: dict[str, Any] = {
             "paths": {"home": str(workdir), "temp": str(workdir)},
             "outtmpl": {"default": f"{STEM}.%(ext)s"},
@@ -249,8 +250,10 @@ class Downloader:
         on_progress: Callable[[float], None] | None = None,
         skip: Callable[[str], bool] | None = None,
         want_channel: Callable[[str], bool] | None = None,
+        config: WorkerConfig | None = None,
     ) -> Download | None:
-        """Download ``url`` into ``workdir``; None if ``skip(video_id)`` said so."""
+        """Download ``url`` into ``workdir``; None if ``skip(video_id)`` said so. ``config``
+        replaces the downloader's own for this download (a job's archive options)."""
         import yt_dlp
 
         done_parts: list[str] = []
@@ -269,7 +272,8 @@ class Downloader:
 
         try:
             logger = _Logger()
-            with yt_dlp.YoutubeDL(self.options(workdir, hook, logger, url=url)) as ydl:
+            opts = self.options(workdir, hook, logger, url=url, config=config)
+            with yt_dlp.YoutubeDL(opts) as ydl:
                 info = ydl.extract_info(url, download=False)
                 if info is None:
                     raise DownloadFailed("yt-dlp found nothing at this URL", retryable=False)

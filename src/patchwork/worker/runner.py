@@ -17,7 +17,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,6 +34,7 @@ from patchwork.worker.client import (
 )
 from patchwork.worker.config import WorkerConfig
 from patchwork.worker.download import Download, Downloader, DownloadFailed, Failure, Stopped
+from patchwork.worker.scan import run_scan
 
 log = logging.getLogger("patchwork.worker")
 SCRATCH_PREFIX = "patchwork-job-"
@@ -46,6 +48,7 @@ class Outcome(enum.StrEnum):
     ARCHIVED = "archived"  # downloaded, uploaded, completed
     SKIPPED = "skipped"  # a mode-0 job whose video the archive has: completed as skipped
     DELETED = "deleted"  # a delete job, completed
+    SCANNED = "scanned"  # a scan job: its source listed, its entries reported, completed
     FAILED = "failed"  # reported as failed, retryable or for good
     BOT_CHECK = "bot-check"  # reported as failed (retryable); the worker rests before claiming
     LOST = "lost"  # the lease is gone (cancelled, lapsed, done elsewhere): nothing to report
@@ -53,9 +56,9 @@ class Outcome(enum.StrEnum):
 
 
 #: After these, the worker waits its politeness pause before the next claim.
-PAUSE_AFTER = frozenset({Outcome.ARCHIVED, Outcome.FAILED})
+PAUSE_AFTER = frozenset({Outcome.ARCHIVED, Outcome.SCANNED, Outcome.FAILED})
 #: What the summary counts: each job done, and each failure reported.
-COUNTED = (Outcome.ARCHIVED, Outcome.SKIPPED, Outcome.DELETED, Outcome.FAILED)
+COUNTED = (Outcome.ARCHIVED, Outcome.SKIPPED, Outcome.DELETED, Outcome.SCANNED, Outcome.FAILED)
 
 
 class Aborted(Exception):
@@ -177,6 +180,8 @@ class Runner:
                 log.info("job %d: deleted %s", job.job_id, job.url)
                 self.stats[Outcome.DELETED] += 1
                 return Outcome.DELETED
+            if job.mode == Mode.SCAN:
+                return self._scan(job)
             self.client.heartbeat(f"Archiving {job.url}")
             known = _known_id(job.target)
             if job.mode == Mode.ARCHIVE and known and self.client.has_video(known):
@@ -219,6 +224,19 @@ class Runner:
         self.stats[Outcome.SKIPPED] += 1
         return Outcome.SKIPPED
 
+    def _scan(self, job: Claimed) -> Outcome:
+        self.client.heartbeat(f"Scanning {job.url}")
+
+        def on_page(position: int) -> None:
+            log.info("job %d: reported %d entries of %s", job.job_id, position, job.url)
+            self.client.heartbeat(f"Scanning {job.url}: {position} entries")
+
+        position = run_scan(job, self.client, self.downloader, stop=self.stop, on_page=on_page)
+        self.client.complete(job.job_id, {})
+        log.info("job %d: scanned %s (%d entries)", job.job_id, job.url, position)
+        self.stats[Outcome.SCANNED] += 1
+        return Outcome.SCANNED
+
     def _archive(self, job: Claimed, scratch: Path) -> Outcome:
         skipped: list[str] = []
 
@@ -238,6 +256,7 @@ class Runner:
             on_progress=lambda p: self._progress(job, p * DOWNLOAD_SHARE / 100, "downloading"),
             skip=skip,
             want_channel=want_channel,
+            config=with_job_options(self.downloader.config, job.options),
         )
         if download is None:
             return self._skip(job, skipped[0])
@@ -318,6 +337,19 @@ class Runner:
         if self._bar:
             self._out.write("\n")
             self._out.flush()
+
+
+def with_job_options(config: WorkerConfig, options: Mapping[str, Any] | None) -> WorkerConfig:
+    """The worker's options with the archive options of the source that queued the job over
+    them; a value of the wrong type (a newer server's?) leaves the worker's own."""
+    changes: dict[str, Any] = {}
+    height = (options or {}).get("max_height")
+    if isinstance(height, int) and not isinstance(height, bool) and height >= 0:
+        changes["max_height"] = height
+    captions = (options or {}).get("auto_captions")
+    if isinstance(captions, bool):
+        changes["auto_captions"] = captions
+    return replace(config, **changes) if changes else config
 
 
 def _known_id(target: str) -> str | None:

@@ -222,4 +222,4 @@ def test_the_worker_runs_a_delete_job_and_hands_back_a_mode_it_does_not_know(
     assert client.calls[0] == ("complete", 1, {})
     assert client.calls[1][:2] == ("fail", 2) and client.calls[1][3] is True
     assert "cannot run mode 9 jobs" in client.calls[1][2]
-    assert runner.stats == {"archived": 0, "skipped": 0, "deleted": 1, "failed": 1}
+    assert runner.stats == {"archived": 0, "skipped": 0, "deleted": 1, "scanned": 0, "failed": 1}
