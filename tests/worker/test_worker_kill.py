@@ -5,10 +5,7 @@ Nothing here sleeps: the tests wait on events set by the loopback servers, with 
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
@@ -22,35 +19,9 @@ from patchwork.db import Database
 from patchwork.db.models import Job
 from patchwork.db.types import utcnow
 from support.worker_fixtures import WEBM, LiveServer, Source
+from support.worker_process import finish, start_worker
 
 DEADLINE = 60.0
-
-
-def start_worker(live: LiveServer, workdir: Path, name: str) -> subprocess.Popen[bytes]:
-    args = [
-        sys.executable,
-        "-c",
-        "from patchwork.cli import main; main()",
-        "worker",
-        "--once",
-        "--server",
-        live.base,
-        "--token",
-        live.worker_token,
-        "--name",
-        name,
-        "--workdir",
-        str(workdir),
-        "--pause",
-        "0",
-    ]
-    env = {**os.environ, "PATCHWORK_WORKER_CONFIG": "/dev/null"}
-    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
-def finish(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
-    out, _ = proc.communicate(timeout=DEADLINE)
-    return proc.returncode, out.decode(errors="replace")
 
 
 class GatedUpload:

@@ -1,0 +1,39 @@
+"""The reference worker as a real process (``patchwork worker --once``) against a live app."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from support.worker_fixtures import LiveServer
+
+DEADLINE = 60.0
+
+
+def start_worker(live: LiveServer, workdir: Path, name: str) -> subprocess.Popen[bytes]:
+    args = [
+        sys.executable,
+        "-c",
+        "from patchwork.cli import main; main()",
+        "worker",
+        "--once",
+        "--server",
+        live.base,
+        "--token",
+        live.worker_token,
+        "--name",
+        name,
+        "--workdir",
+        str(workdir),
+        "--pause",
+        "0",
+    ]
+    env = {**os.environ, "PATCHWORK_WORKER_CONFIG": "/dev/null"}
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def finish(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
+    out, _ = proc.communicate(timeout=DEADLINE)
+    return proc.returncode, out.decode(errors="replace")
