@@ -244,7 +244,8 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    # The subscription whose scan queued this job (a scan job: the source it scans).
+    # The subscription whose scan queued this archive job (a scan job names its source in
+    # its target, source:<id>, so that counting a source's archive jobs reads no scan).
     # No foreign key: removing a source clears it (patchwork.archive.sources.catalog), and
     # adding one to ``jobs`` would make SQLite's migration copy the whole queue.
     source_id: Mapped[int | None] = mapped_column(BigInteger)
