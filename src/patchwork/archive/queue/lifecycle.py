@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from patchwork.archive.ingest.targets import Target, TargetError
@@ -95,21 +95,13 @@ def insert_job(
     now: datetime,
     *,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    source_id: int | None = None,
-    options: str | None = None,
 ) -> Job:
     """Add a queued job and its ``queued`` event; the caller has checked that ``target`` has
     no active job, under :func:`~patchwork.db.dialect.serialize_on` of its key."""
-    (job,) = insert_jobs(
-        session,
-        [target],
-        mode,
-        actor,
-        now,
-        max_attempts=max_attempts,
-        source_id=source_id,
-        options=options,
-    )
+    job = Job(**_queued_row(target, mode, actor, now, max_attempts, None, None))
+    session.add(job)
+    session.flush()
+    record_event(session, job.id, JobEventName.QUEUED, actor, now, f"mode {mode}: {target.url}")
     return job
 
 
@@ -123,31 +115,55 @@ def insert_jobs(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     source_id: int | None = None,
     options: str | None = None,
-) -> list[Job]:
-    """:func:`insert_job` for many targets in one flush (a scan's page queues up to 1,000)."""
-    jobs = [
-        Job(
-            url=target.url,
-            target=target.key,
-            mode=int(mode),  # a number: PyMySQL would send an IntEnum quoted ('2')
-            state=JobState.QUEUED,
-            attempts=0,
-            max_attempts=max_attempts,
-            available_at=now,
-            created_by_token_id=actor.token_id,
-            created_at=now,
-            updated_at=now,
-            source_id=source_id,
-            options=options,
-        )
-        for target in targets
+) -> list[int]:
+    """:func:`insert_job` for many targets at once, as two multi-row INSERTs: a scan's page
+    queues up to 1,000 jobs, and a unit of work per job cost more than the database did.
+    The new jobs' ids, in the order of ``targets``."""
+    if not targets:
+        return []
+    rows = [_queued_row(t, mode, actor, now, max_attempts, source_id, options) for t in targets]
+    inserted = session.execute(
+        insert(Job).returning(Job.id, sort_by_parameter_order=True), rows
+    ).scalars()
+    ids = list(inserted)
+    events = [
+        {
+            "job_id": job_id,
+            "event": JobEventName.QUEUED.value,
+            "actor_token_id": actor.token_id,
+            "actor_name": actor.name[:255],
+            "message": f"mode {mode}: {target.url}",
+            "created_at": now,
+        }
+        for job_id, target in zip(ids, targets, strict=True)
     ]
-    session.add_all(jobs)
-    session.flush()
-    for job, target in zip(jobs, targets, strict=True):
-        record_event(session, job.id, JobEventName.QUEUED, actor, now, f"mode {mode}: {target.url}")
-    session.flush()
-    return jobs
+    session.execute(insert(JobEvent), events)
+    return ids
+
+
+def _queued_row(
+    target: Target,
+    mode: JobMode,
+    actor: Actor,
+    now: datetime,
+    max_attempts: int,
+    source_id: int | None,
+    options: str | None,
+) -> dict[str, object]:
+    return {
+        "url": target.url,
+        "target": target.key,
+        "mode": int(mode),  # a number: PyMySQL would send an IntEnum quoted ('2')
+        "state": JobState.QUEUED.value,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "available_at": now,
+        "created_by_token_id": actor.token_id,
+        "created_at": now,
+        "updated_at": now,
+        "source_id": source_id,
+        "options": options,
+    }
 
 
 def list_jobs(

@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.ingest.targets import Target, TargetError, normalise_url
@@ -125,7 +126,7 @@ def _take_page(
     handled = 0
     candidates: list[tuple[Entry, Target]] = []
     counts = {"new": 0, "filtered": 0, "held": 0, "invalid": 0}
-    recorded: list[SourceEntry] = []
+    recorded: list[dict[str, Any]] = []
     for entry, target in zip(fresh, targets, strict=True):
         handled += 1
         if target is None:
@@ -147,13 +148,14 @@ def _take_page(
         row = _entry_row(source.id, entry, target, now)
         recorded.append(row)
         if why is not None:
-            row.status, row.reason = "filtered", why
+            row.update(status="filtered", reason=why)
             counts["filtered"] += 1
         else:
             candidates.append((entry, target))
 
     queued, known = _queue_candidates(session, source, candidates, recorded, now)
-    session.add_all(recorded)
+    if recorded:
+        session.execute(insert(SourceEntry), recorded)
     source.scan_position += handled
     source.scan_known_run = run
     source.entries_found += counts["new"]
@@ -185,25 +187,28 @@ def _keys_seen(session: Session, source_id: int, keys: list[str]) -> set[str]:
     )
 
 
-def _entry_row(source_id: int, entry: Entry, target: Target, now: datetime) -> SourceEntry:
-    return SourceEntry(
-        source_id=source_id,
-        entry_key=target.key,
-        url=target.url,
-        title=entry.title,
-        duration=entry.duration,
-        upload_date=entry.upload_date,
-        live_status=entry.live_status,
-        status="queued",
-        found_at=now,
-    )
+def _entry_row(source_id: int, entry: Entry, target: Target, now: datetime) -> dict[str, Any]:
+    """A ``source_entries`` row, inserted with the page's others in one statement."""
+    return {
+        "source_id": source_id,
+        "entry_key": target.key,
+        "url": target.url,
+        "title": entry.title,
+        "duration": entry.duration,
+        "upload_date": entry.upload_date,
+        "live_status": entry.live_status,
+        "status": "queued",
+        "reason": None,
+        "job_id": None,
+        "found_at": now,
+    }
 
 
 def _queue_candidates(
     session: Session,
     source: Source,
     candidates: list[tuple[Entry, Target]],
-    recorded: list[SourceEntry],
+    recorded: list[dict[str, Any]],
     now: datetime,
 ) -> tuple[int, int]:
     """Queue archive jobs for the entries whose video is new to the archive; (queued, known)."""
@@ -233,27 +238,26 @@ def _queue_candidates(
         archived_ids.add(archived_id)
         if source_target:
             taken.add(source_target)
-    by_key = {row.entry_key: row for row in recorded}
+    by_key = {row["entry_key"]: row for row in recorded}
     fresh: list[Target] = []
     known = 0
     for entry, target in candidates:
         video_id = entry.video_id or target.video_id
         if target.key in taken or (video_id and video_id in archived_ids):
-            by_key[target.key].status = "known"
+            by_key[target.key]["status"] = "known"
             known += 1
             continue
         taken.add(target.key)
         fresh.append(target)
-    if fresh:
-        jobs = insert_jobs(
-            session,
-            fresh,
-            JobMode.ARCHIVE,
-            Actor(None, f"source {source.id}"),
-            now,
-            source_id=source.id,
-            options=source.archive_options,
-        )
-        for job, target in zip(jobs, fresh, strict=True):
-            by_key[target.key].job_id = job.id
+    job_ids = insert_jobs(
+        session,
+        fresh,
+        JobMode.ARCHIVE,
+        Actor(None, f"source {source.id}"),
+        now,
+        source_id=source.id,
+        options=source.archive_options,
+    )
+    for job_id, target in zip(job_ids, fresh, strict=True):
+        by_key[target.key]["job_id"] = job_id
     return len(fresh), known

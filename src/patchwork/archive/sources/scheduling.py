@@ -10,13 +10,14 @@ archive without workers makes no claims and so schedules nothing until one comes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.ingest.targets import Target
-from patchwork.archive.queue.lifecycle import insert_job
+from patchwork.archive.queue.lifecycle import insert_jobs
 from patchwork.archive.queue.records import SYSTEM, Actor
 from patchwork.archive.queue.states import ACTIVE_STATES, JobMode
 from patchwork.archive.sources.catalog import SourceNotFound
@@ -60,53 +61,65 @@ def schedule_due_scans(
                     )
                 )
             )
-            created = []
-            for source in sources:
-                job = queue_scan(session, source, SYSTEM, now)
-                if job is not None:
-                    created.append(job)
-            return created
+            scans = queue_scans(session, sources, SYSTEM, now)
+            return [job_id for job_id, created in scans.values() if created]
 
     return retrying(run)
 
 
-def queue_scan(session: Session, source: Source, actor: Actor, now: datetime) -> int | None:
-    """Queue ``source``'s next scan (its row locked by the caller); ``None`` if one waits."""
-    source.next_scan_at = now + timedelta(seconds=source.scan_every_seconds)
-    key = scan_target(source.id)
-    serialize_on(session, f"patchwork-target:{key}")
-    waiting = session.scalar(
-        select(Job.id)
-        .where(Job.target == key, Job.state.in_(ACTIVE_STATES))
-        .limit(1)
-        .with_for_update()
-    )
-    if waiting is not None:
-        # What was asked for applies to the waiting scan: the server decides, page by page,
-        # where a scan stops and what it queues.
-        source.scan_full = source.scan_full or source.full_scan_requested
-        source.scan_retry_failed = source.scan_retry_failed or source.retry_failed_requested
-        source.full_scan_requested = False
-        source.retry_failed_requested = False
-        return None
-    job = insert_job(
+def queue_scans(
+    session: Session, sources: Sequence[Source], actor: Actor, now: datetime
+) -> dict[int, tuple[int, bool]]:
+    """Queue each source's next scan (their rows locked by the caller), in one INSERT.
+
+    By source id: its scan job, and whether it is new (``False``: one was waiting already).
+    """
+    keys = {source.id: scan_target(source.id) for source in sources}
+    for key in sorted(keys.values()):  # sorted: concurrent callers lock in the same order
+        serialize_on(session, f"patchwork-target:{key}")
+    waiting: dict[str, int] = {
+        target: job_id
+        for target, job_id in session.execute(
+            select(Job.target, Job.id)
+            .where(Job.target.in_(sorted(keys.values())), Job.state.in_(ACTIVE_STATES))
+            .with_for_update()
+        )
+    }
+    fresh: list[Source] = []
+    for source in sources:
+        source.next_scan_at = now + timedelta(seconds=source.scan_every_seconds)
+        if keys[source.id] in waiting:
+            # What was asked for applies to the waiting scan: the server decides, page by
+            # page, where a scan stops and what it queues.
+            source.scan_full = source.scan_full or source.full_scan_requested
+            source.scan_retry_failed = source.scan_retry_failed or source.retry_failed_requested
+        else:
+            fresh.append(source)
+    job_ids = insert_jobs(
         session,
-        Target(key, source.url),
+        [Target(keys[source.id], source.url) for source in fresh],
         JobMode.SCAN,
         actor,
         now,
         max_attempts=SCAN_ATTEMPTS,
     )
-    source.scan_job_id = job.id
-    source.scan_position = 0
-    source.scan_known_run = 0
-    # The first scan lists everything (up to first_scan_limit); later ones are incremental.
-    source.scan_full = source.full_scan_requested or source.last_scan_at is None
-    source.scan_retry_failed = source.retry_failed_requested
-    source.full_scan_requested = False
-    source.retry_failed_requested = False
+    for source, job_id in zip(fresh, job_ids, strict=True):
+        source.scan_job_id = job_id
+        source.scan_position = 0
+        source.scan_known_run = 0
+        # The first scan lists everything (up to first_scan_limit); later ones are incremental.
+        source.scan_full = source.full_scan_requested or source.last_scan_at is None
+        source.scan_retry_failed = source.retry_failed_requested
+        waiting[keys[source.id]] = job_id
+    for source in sources:
+        source.full_scan_requested = False
+        source.retry_failed_requested = False
     session.flush()
-    return job.id
+    created = set(job_ids)
+    return {
+        source.id: (waiting[keys[source.id]], waiting[keys[source.id]] in created)
+        for source in sources
+    }
 
 
 def request_scan(
@@ -135,13 +148,10 @@ def request_scan(
             sources = list(session.scalars(query))
             if source_id is not None and not sources:
                 raise SourceNotFound(f"no source {source_id}")
-            jobs: list[int] = []
             for source in sources:
                 source.full_scan_requested = source.full_scan_requested or full
                 source.retry_failed_requested = source.retry_failed_requested or retry_failed
-                job = queue_scan(session, source, actor, now)
-                jobs.append(job if job is not None else source.scan_job_id or 0)
-            return [j for j in jobs if j]
+            return [job_id for job_id, _ in queue_scans(session, sources, actor, now).values()]
 
     return retrying(run)
 
