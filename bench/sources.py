@@ -54,14 +54,15 @@ class Timings:
         return result
 
     def report(self) -> bool:
-        print(f"{'step':58} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+        print(f"{'step':58} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  slowest")
         ok = True
-        for step, values in self.steps.items():
-            values = sorted(values)
+        for step, timed in self.steps.items():
+            slowest = timed.index(max(timed)) + 1
+            values = sorted(timed)
             p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
             print(
                 f"{step:58} {len(values):6} {statistics.median(values):8.1f} "
-                f"{p99:8.1f} {values[-1]:8.1f}"
+                f"{p99:8.1f} {values[-1]:8.1f}  #{slowest}"
             )
             ok = ok and p99 <= CEILING_MS
         return ok
@@ -130,14 +131,14 @@ def main() -> None:
         def claim() -> Any:
             return checked(http.get(f"{base}/api/worker/next", headers=worker))
 
-        def scan(job: dict[str, Any], entries: int, step: str) -> None:
+        def scan(job: dict[str, Any], entries: int, step: str, cold: bool = False) -> None:
             for position in range(0, entries, 100):
                 page = [
                     {"url": f"https://example.com/big/v{n}.html", "title": f"video {n}"}
                     for n in range(position, min(position + 100, entries))
                 ]
                 answer = timings.time(
-                    step,
+                    f"{step}, the server's first" if cold and position == 0 else step,
                     lambda page=page, position=position: checked(
                         http.post(
                             f"{base}/api/worker/jobs/{job['job_id']}/entries",
@@ -156,7 +157,7 @@ def main() -> None:
 
         job = timings.time("claim (schedules the big source's first scan)", claim)
         assert job["mode"] == 3, job
-        scan(job, args.entries, f"report a page of 100 new entries ({args.entries} in all)")
+        scan(job, args.entries, f"report a page of 100 new entries ({args.entries} in all)", True)
         with db.transaction() as session:  # its 20,000 archive jobs archived, as if by workers
             session.execute(update(Job).where(Job.mode == 0).values(state="done"))
         checked(http.post(f"{base}/api/sources/{big.id}/scan", json={}, headers=admin))
@@ -178,6 +179,11 @@ def main() -> None:
                 lambda: scheduling.schedule_due_scans(db),
             )
 
+        # Each gunicorn process renders a template or compiles a query once, on its first
+        # request: warm both processes up before the reads are timed.
+        for _ in range(4):
+            http.get(f"{base}/sources").raise_for_status()
+            checked(http.get(f"{base}/api/sources?limit=100", headers=admin))
         after = 0
         while True:
             listing = timings.time(
