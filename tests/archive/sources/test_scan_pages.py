@@ -8,6 +8,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from patchwork.archive.queue import lifecycle
 from patchwork.archive.queue.records import Actor
 from patchwork.archive.sources import catalog, scheduling
 from patchwork.archive.sources.catalog import SourceSpec
@@ -123,3 +124,31 @@ def test_an_entry_already_queued_by_hand_is_not_queued_again(
     assert len(scans) == 1
     answer = _page(client, tokens.worker, scans[0]["job_id"], 0, [_entry(1), _entry(2)]).get_json()
     assert (answer["queued"], answer["known"]) == (1, 1)
+
+
+def test_an_old_scan_job_queued_again_by_hand_starts_from_the_top(
+    client: FlaskClient, db: Database, tokens: Tokens
+) -> None:
+    source = catalog.add_source(db, SourceSpec(url=FEED), ADMIN)
+    old = claim(client, tokens.worker)
+    assert old is not None
+    _page(client, tokens.worker, old["job_id"], 0, [_entry(1), _entry(2)])
+    client.post(
+        f"/api/worker/jobs/{old['job_id']}/fail",
+        json={"error": "gone", "retryable": False},
+        headers=auth(tokens.worker),
+    )
+    (newer,) = scheduling.request_scan(db, source.id, ADMIN)
+    newest = claim(client, tokens.worker)
+    while newest is not None and newest["job_id"] != newer:
+        newest = claim(client, tokens.worker)
+    assert newest is not None
+    _page(client, tokens.worker, newer, 0, [_entry(3)])
+    client.post(f"/api/worker/jobs/{newer}/complete", json={}, headers=auth(tokens.worker))
+    lifecycle.retry_job(db, ADMIN, old["job_id"])  # `patchwork jobs retry`
+    again = claim(client, tokens.worker)
+    while again is not None and again["job_id"] != old["job_id"]:
+        again = claim(client, tokens.worker)
+    assert again is not None and again["scan"]["resume_from"] == 0
+    answer = _page(client, tokens.worker, old["job_id"], 0, [_entry(4)]).get_json()
+    assert (answer["position"], answer["queued"]) == (1, 1)

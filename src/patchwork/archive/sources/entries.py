@@ -85,6 +85,10 @@ def record_entries(
             ).first()
             if source is None:
                 raise JobConflict(f"the source of job {job_id} was removed")
+            if source.scan_job_id != job.id:
+                # An older scan job queued again by hand (`patchwork jobs retry`): it becomes
+                # the source's scan and starts from the top, as its claim said.
+                source.scan_job_id, source.scan_position, source.scan_known_run = job.id, 0, 0
             result = _take_page(session, source, position, entries, now)
             job.lease_expires_at = now + timedelta(seconds=lease_seconds)
             job.progress_message = f"listed {result.position} entries, queued {result.queued}"

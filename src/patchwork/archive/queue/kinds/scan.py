@@ -52,7 +52,9 @@ def claim_answer(db: Database, job: JobInfo) -> Mapping[str, object]:
             "scan": {
                 "source_id": source.id,
                 "url": source.url,
-                "resume_from": source.scan_position,
+                # A scan job the source does not know as its newest (`jobs retry` of an old
+                # one) starts from the top: the checkpoint belongs to the newest.
+                "resume_from": source.scan_position if source.scan_job_id == job.id else 0,
                 "full": source.scan_full,
                 "limit": source.first_scan_limit if first else None,
                 "page_size": PAGE_SIZE,
