@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -26,6 +27,7 @@ from patchwork.state import app_state
 from support.web_samples import build_archive
 
 CHROMIUM = "/usr/bin/chromium"
+TIMEOUT_MS = 15_000
 LAUNCH_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -122,6 +124,39 @@ def browser(live_archive: LiveArchive) -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def page(browser: Any, live_archive: LiveArchive, viewport: str) -> Iterator[Any]:
+    """A tab on the live archive at ``viewport`` size; the test fails if the page asked for
+    anything outside Patchwork (``data:`` URLs aside) or a script raised."""
+    context = browser.new_context(viewport=VIEWPORTS[viewport], base_url=live_archive.url)
+    context.set_default_timeout(TIMEOUT_MS)
+    outside: list[str] = []
+    own_host = urlsplit(live_archive.url).netloc
+
+    def guard(route: Any) -> None:
+        if urlsplit(route.request.url).netloc == own_host or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert outside == [], f"requests outside Patchwork: {outside}"
+    assert errors == [], f"script errors: {errors}"
 
 
 @pytest.fixture(scope="session")

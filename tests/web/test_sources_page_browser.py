@@ -5,19 +5,15 @@ scanned and removed through the page's buttons. Skips without Chromium unless
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from patchwork.app import create_app
 from patchwork.archive.tokens import create_token
 from patchwork.state import app_state
-from support.browser_fixtures import VIEWPORTS, LiveArchive
-
-TIMEOUT_MS = 15_000
+from support.browser_fixtures import LiveArchive
 
 
 @pytest.fixture(scope="module")
@@ -28,37 +24,6 @@ def admin_token(live_archive: LiveArchive) -> str:
         return create_token(state.db, "admin", name="browser-admin")[1]
     finally:
         state.db.dispose()
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def viewport(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def page(browser: Any, live_archive: LiveArchive, viewport: str) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORTS[viewport], base_url=live_archive.url)
-    context.set_default_timeout(TIMEOUT_MS)
-    own_host = urlsplit(live_archive.url).netloc
-    outside: list[str] = []
-
-    def guard(route: Any) -> None:
-        if urlsplit(route.request.url).netloc == own_host:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert outside == [], f"requests outside Patchwork: {outside}"
-    assert errors == [], f"script errors: {errors}"
 
 
 def message_after(page: Any, click: Any) -> str:

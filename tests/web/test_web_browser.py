@@ -4,49 +4,14 @@ size and on a 375 px phone screen. Screenshots of every page go to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from support import browser_fixtures
-from support.browser_fixtures import VIEWPORTS, WORKER_NAME, LiveArchive
+from support.browser_fixtures import WORKER_NAME, LiveArchive
 from support.web_samples import DEMO_CHANNEL, EVIL_ID, SUBRIP_ID
-
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def viewport(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def page(browser: Any, live_archive: LiveArchive, viewport: str) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORTS[viewport], base_url=live_archive.url)
-    context.set_default_timeout(TIMEOUT_MS)
-    outside: list[str] = []
-    own_host = urlsplit(live_archive.url).netloc
-
-    def guard(route: Any) -> None:
-        if urlsplit(route.request.url).netloc == own_host or route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield tab
-    finally:
-        context.close()
-    assert outside == [], f"requests outside Patchwork: {outside}"
-    assert errors == [], f"script errors: {errors}"
 
 
 def check_layout(page: Any, screenshots: Path, name: str, viewport: str) -> None:
