@@ -2,7 +2,7 @@
 
 Reading sources takes a queue token (or admin); adding, changing, removing and scanning them
 takes an admin token, since a source queues archive jobs on its own, for ever. Each handler
-reads the body (:mod:`patchwork.archive.sources.fields`), calls one service of
+reads the body (:mod:`patchwork.http.source_fields`), calls one service of
 :mod:`patchwork.archive.sources` and shapes its answer with
 :func:`~patchwork.archive.sources.catalog.describe`; refusals reach the client through the one
 error handler, except that an already followed URL also names the source that follows it.
@@ -14,8 +14,9 @@ from typing import Any, Final
 
 from flask import Blueprint
 
-from patchwork.archive.sources import catalog, fields, scheduling
+from patchwork.archive.sources import catalog, scheduling
 from patchwork.archive.sources.catalog import MAX_LISTED
+from patchwork.http import source_fields
 from patchwork.http.auth import ADMIN, current_actor, require_role
 from patchwork.http.body_fields import body_fields
 from patchwork.http.params import int_arg
@@ -52,7 +53,7 @@ def list_sources() -> dict[str, Any]:
 @bp.post("")
 @require_role(ADMIN)
 def add_source() -> tuple[dict[str, Any], int]:
-    spec = fields.spec_from_fields(body_fields(), creating=True)
+    spec = source_fields.spec_from_fields(body_fields(), creating=True)
     info = catalog.add_source(app_state().db, spec, current_actor())
     return catalog.describe(info), 201
 
@@ -69,7 +70,9 @@ def change_source(source_id: int) -> dict[str, Any]:
     db = app_state().db
     body = body_fields()
     # Filters and options given are merged onto the current ones (the fields' module says so).
-    spec = fields.spec_from_fields(body, creating=False, current=catalog.get_source(db, source_id))
+    spec = source_fields.spec_from_fields(
+        body, creating=False, current=catalog.get_source(db, source_id)
+    )
     return catalog.describe(catalog.change_source(db, source_id, spec))
 
 
@@ -83,7 +86,7 @@ def remove_source(source_id: int) -> dict[str, Any]:
 @bp.post("/<int:source_id>/scan")
 @require_role(ADMIN)
 def scan_source(source_id: int) -> tuple[dict[str, Any], int]:
-    asked = fields.flags(body_fields(), SCAN_FLAGS)
+    asked = source_fields.flags(body_fields(), SCAN_FLAGS)
     db = app_state().db
     job_ids = scheduling.request_scan(
         db, source_id, current_actor(), full=asked["full"], retry_failed=asked["retry_failed"]
@@ -94,7 +97,7 @@ def scan_source(source_id: int) -> tuple[dict[str, Any], int]:
 @bp.post("/scan")
 @require_role(ADMIN)
 def scan_all() -> tuple[dict[str, Any], int]:
-    asked = fields.flags(body_fields(), SCAN_FLAGS)
+    asked = source_fields.flags(body_fields(), SCAN_FLAGS)
     job_ids = scheduling.request_scan(
         app_state().db,
         None,

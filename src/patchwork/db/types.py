@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +10,15 @@ from sqlalchemy import BigInteger, DateTime, Integer, String, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    """``value`` as every database stores it alike: without its NULs (PostgreSQL refuses
+    one) and with each lone UTF-16 surrogate (a JSON ``\\ud800`` escape, which no driver can
+    encode) replaced by U+FFFD."""
+    return LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
 
 
 def IdString(length: int = 255) -> TypeEngine[str]:

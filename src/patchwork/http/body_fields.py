@@ -5,15 +5,19 @@ Bad input is a 400 (413 when too large) with a message, never a 500.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask import request
 from werkzeug.exceptions import BadRequest, HTTPException
 
+from patchwork.db.types import LONE_SURROGATE, storable_text
 from patchwork.http.errors import ApiError
 
 MAX_JSON_BYTES = 16 * 1024 * 1024
+_DAY = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
 
 
 def body_fields() -> Mapping[str, Any]:
@@ -45,22 +49,49 @@ def body_fields() -> Mapping[str, Any]:
 
 
 def text_field(
-    fields: Mapping[str, Any], name: str, *, max_length: int = 4000, drop_nul: bool = False
+    fields: Mapping[str, Any],
+    name: str,
+    *,
+    max_length: int = 4000,
+    drop_nul: bool = False,
+    label: str | None = None,
 ) -> str | None:
-    """A text field; a NUL in it is a 400 (no database stores it the same way; PostgreSQL
-    refuses it), unless the text describes a video and is kept without it (``drop_nul``)."""
+    """A text field; ``label`` names it in the messages (``filters.title_include``).
+
+    A NUL or a lone UTF-16 surrogate (a JSON ``\\ud800`` escape) in it is a 400: no database
+    stores either the same way (PostgreSQL refuses a NUL, every driver fails to encode a
+    surrogate). Text that describes a video is kept instead (``drop_nul``): without its NULs,
+    a surrogate replaced by U+FFFD.
+    """
+    shown = label or name
     value = fields.get(name)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ApiError(400, f"{name} must be text")
-    if "\x00" in value:
-        if not drop_nul:
-            raise ApiError(400, f"{name} must not contain NUL characters")
-        value = value.replace("\x00", "")
+        raise ApiError(400, f"{shown} must be text")
+    if not drop_nul and "\x00" in value:
+        raise ApiError(400, f"{shown} must not contain NUL characters")
+    if not drop_nul and LONE_SURROGATE.search(value):
+        raise ApiError(400, f"{shown} is not valid text (a lone UTF-16 surrogate)")
+    value = storable_text(value)
     if len(value) > max_length:
-        raise ApiError(400, f"{name} is too long (at most {max_length} characters)")
+        raise ApiError(400, f"{shown} is too long (at most {max_length} characters)")
     return value
+
+
+def day_field(fields: Mapping[str, Any], name: str, *, label: str | None = None) -> date | None:
+    """A day, ``YYYY-MM-DD`` (or yt-dlp's ``YYYYMMDD``); empty or missing: ``None``."""
+    shown = label or name
+    value = fields.get(name)
+    if value is None or value == "":
+        return None
+    match = _DAY.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ApiError(400, f"{shown} must be a day, YYYY-MM-DD")
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise ApiError(400, f"{shown} is not a real day") from None
 
 
 def int_field(fields: Mapping[str, Any], name: str, default: int) -> int:

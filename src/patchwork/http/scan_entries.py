@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import math
-import re
-from datetime import date
 from typing import Any
 
-from patchwork.archive.sources.rules import Entry
-from patchwork.http.body_fields import text_field
+from patchwork.archive.sources.rules import KNOWN_LIVE_STATUSES, Entry
+from patchwork.http.body_fields import day_field, text_field
 from patchwork.http.errors import ApiError
-
-LIVE_STATUSES = frozenset({"not_live", "is_live", "was_live", "is_upcoming", "post_live"})
-_DAY = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
 
 
 def scan_entry(item: Any, index: int) -> Entry:
@@ -32,25 +27,13 @@ def scan_entry(item: Any, index: int) -> Entry:
             raise ApiError(400, f"{where}.duration must be a number of seconds")
         duration = int(duration)
     live = text_field(item, "live_status", max_length=32)
-    if live is not None and live not in LIVE_STATUSES:
+    if live is not None and live not in KNOWN_LIVE_STATUSES:
         live = None  # a status of a newer yt-dlp: treated as unknown
     return Entry(
         url=url,
         video_id=text_field(item, "id", max_length=255) or None,
         title=text_field(item, "title", max_length=1000, drop_nul=True),
         duration=duration,
-        upload_date=_day(item.get("upload_date"), where),
+        upload_date=day_field(item, "upload_date", label=f"{where}.upload_date"),
         live_status=live,
     )
-
-
-def _day(value: Any, where: str) -> date | None:
-    if value is None or value == "":
-        return None
-    match = _DAY.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise ApiError(400, f"{where}.upload_date must be YYYY-MM-DD or YYYYMMDD")
-    try:
-        return date(*(int(part) for part in match.groups()))
-    except ValueError:
-        raise ApiError(400, f"{where}.upload_date is not a real day") from None

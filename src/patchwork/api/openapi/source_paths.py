@@ -34,8 +34,8 @@ from patchwork.archive.sources.catalog import (
     MIN_INTERVAL,
 )
 from patchwork.archive.sources.entries import MAX_PAGE
-from patchwork.archive.sources.fields import MAX_URL_LENGTH
 from patchwork.archive.sources.rules import MAX_PATTERN_LENGTH
+from patchwork.http.source_fields import MAX_URL_LENGTH
 
 SOURCE_ID = path(
     "source_id", "The source's id.", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}

@@ -23,6 +23,7 @@ from patchwork.archive.search.romanize import romanize
 from patchwork.db import Database
 from patchwork.db.models import Channel, Video
 from patchwork.db.retry import retrying
+from patchwork.db.types import LONE_SURROGATE, storable_text
 from patchwork.errors import InvalidInput
 
 INFO_SUFFIX = ".info.json"
@@ -95,13 +96,14 @@ def usable_id(value: str) -> bool:
         and "/" not in value
         and "\\" not in value
         and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+        and not LONE_SURROGATE.search(value)
     )
 
 
 def _text(value: Any) -> str:
-    # A site's title or description may carry a NUL; PostgreSQL cannot store one, and
-    # refusing the metadata would lose the video, so it is dropped.
-    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
+    # A site's title or description may carry a NUL or a lone surrogate, which not every
+    # database stores; refusing the metadata would lose the video, so they are cleaned.
+    return storable_text(value).strip() if isinstance(value, str) else ""
 
 
 def _upload_date(info: Mapping[str, Any]) -> date | None:

@@ -22,6 +22,8 @@ MAX_PATTERN_LENGTH = 1000
 MAX_HEIGHT_LIMIT = 10_000
 LIVE_STATUSES: Final = frozenset({"is_live", "was_live", "post_live"})
 UPCOMING: Final = "is_upcoming"
+#: yt-dlp's ``live_status`` values; an entry with another one is taken as not telling.
+KNOWN_LIVE_STATUSES: Final = LIVE_STATUSES | {UPCOMING, "not_live"}
 #: The verdict on an entry that is not recorded this time (an upcoming premiere).
 HELD: Final = "held"
 

@@ -1,20 +1,18 @@
 """A source as the JSON API spells it: the fields of ``POST``/``PATCH /api/sources`` read into
 a :class:`~patchwork.archive.sources.catalog.SourceSpec`.
 
-Kept out of the HTTP layer so the same reading (names, types, units) serves every caller that
-takes a source as a JSON object. Every refusal is an :class:`InvalidRule` (400) naming the field,
-``filters.min_duration`` rather than "a duration". ``filters`` and ``options`` given on a change
-are merged onto the source's current ones: a field left out keeps its value, ``null`` clears it.
+Every refusal is a 400 naming the field, ``filters.min_duration`` rather than "a duration";
+text and days are read by :mod:`patchwork.http.body_fields`, as every other body's fields.
+``filters`` and ``options`` given on a change are merged onto the source's current ones: a
+field left out keeps its value, ``null`` clears it.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import fields as fields_of
 from dataclasses import replace
-from datetime import date
 from typing import Any, Final
 
 from patchwork.archive.sources.catalog import SourceInfo, SourceSpec
@@ -24,6 +22,7 @@ from patchwork.archive.sources.rules import (
     SourceFilters,
     parse_interval,
 )
+from patchwork.http.body_fields import day_field, text_field
 
 #: The key of a source's row is its normalised URL, which must fit its 512-character column
 #: (normalising may add a ``/``).
@@ -33,7 +32,6 @@ TOP_LEVEL: Final = frozenset(
 )
 FILTER_FIELDS: Final = frozenset(f.name for f in fields_of(SourceFilters))
 OPTION_FIELDS: Final = frozenset(f.name for f in fields_of(ArchiveOptions))
-_DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Far beyond any interval or duration a check accepts, so the check's own message is the one
 # given; below it no arithmetic on the number can overflow a column.
 _LARGEST_NUMBER: Final = 10**12
@@ -88,7 +86,9 @@ def _filters(raw: Any, current: SourceFilters | None) -> SourceFilters | None:
             value = given[name]
             changes[name] = None if value is None else _seconds(value, f"filters.{name}")
     if "uploaded_after" in given:
-        changes["uploaded_after"] = _day(given["uploaded_after"])
+        changes["uploaded_after"] = day_field(
+            given, "uploaded_after", label="filters.uploaded_after"
+        )
     for name in ("skip_shorts", "skip_live", "skip_upcoming"):
         if name in given:
             value = _flag(given, name, where="filters.")
@@ -120,20 +120,7 @@ def _object(raw: Any, name: str, known: frozenset[str]) -> Mapping[str, Any]:
 
 
 def _text(fields: Mapping[str, Any], name: str, *, max_length: int, where: str = "") -> str | None:
-    value = fields.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidRule(f"{where}{name} must be text")
-    if "\x00" in value:
-        raise InvalidRule(f"{where}{name} must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from a JSON escape: no database stores it
-        raise InvalidRule(f"{where}{name} is not valid text") from None
-    if len(value) > max_length:
-        raise InvalidRule(f"{where}{name} is too long (at most {max_length} characters)")
-    return value
+    return text_field(fields, name, max_length=max_length, label=f"{where}{name}")
 
 
 def _flag(fields: Mapping[str, Any], name: str, *, where: str = "") -> bool | None:
@@ -174,14 +161,3 @@ def _seconds(value: Any, name: str) -> int:
     if abs(seconds) > _LARGEST_NUMBER:
         raise InvalidRule(f"{name} is out of range")
     return seconds
-
-
-def _day(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not _DAY.fullmatch(value):
-        raise InvalidRule("filters.uploaded_after must be a day, YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidRule("filters.uploaded_after must be a day, YYYY-MM-DD") from None
