@@ -64,7 +64,7 @@ def test_an_admin_adds_pauses_scans_and_removes_a_source(
     row = page.locator("#sources tr.source", has_text=url)  # listed after the page reloads
     row.wait_for()
     assert f"Demo <{viewport}>" in row.locator(".name").inner_text()  # shown as text
-    assert row.locator(".every").inner_text() == "12 h"
+    assert row.locator(".every").inner_text() == "12h"
     assert row.locator(".state").inner_text() == "enabled"
     page.wait_for_load_state("load")
     widths = page.evaluate(

@@ -19,7 +19,12 @@ import click
 from patchwork.archive.sources import catalog, scheduling
 from patchwork.archive.sources.catalog import SourceExists, SourceInfo, SourceSpec
 from patchwork.archive.sources.imports import read_sources_file
-from patchwork.archive.sources.rules import ArchiveOptions, InvalidRule, SourceFilters
+from patchwork.archive.sources.rules import (
+    ArchiveOptions,
+    InvalidRule,
+    SourceFilters,
+    format_interval,
+)
 from patchwork.archive.sources.rules import parse_interval as parse_duration
 from patchwork.cli.context import OneLineError, database_or_exit, settings_or_exit
 from patchwork.cli.jobs import CLI_ACTOR
@@ -205,7 +210,7 @@ def list_command(as_json: bool) -> None:
         error = _short(info.last_error or "", 40)
         click.echo(
             f"{info.id:>5}  {_short(info.name, 24):<24} {_state(info):<8} "
-            f"{format_duration(info.scan_every_seconds):>6}  {_when(info.last_scan_at):<16} "
+            f"{format_interval(info.scan_every_seconds):>6}  {_when(info.last_scan_at):<16} "
             f"{_when(info.next_scan_at):<16} {counts:<28} {error}".rstrip()
         )
 
@@ -233,7 +238,7 @@ def show(source_id: int, as_json: bool) -> None:
         ("name", info.name),
         ("url", info.url),
         ("state", _state(info) + (", scanning now" if info.scanning else "")),
-        ("scan every", format_duration(info.scan_every_seconds)),
+        ("scan every", format_interval(info.scan_every_seconds)),
         ("first scan", f"the {info.first_scan_limit} newest" if info.first_scan_limit else "all"),
         ("last scan", f"{_when(info.last_scan_at)} ({info.last_scan_entries or 0} entries)"
          if info.last_scan_at else "never"),
@@ -320,20 +325,8 @@ def scan(source_id: int | None, every: bool, full: bool, retry_failed: bool) -> 
         click.echo(f"Scan job {job_id}")  # its source was removed meanwhile
 
 
-def format_duration(seconds: int) -> str:
-    """``6h``, ``1d12h``, ``1m30s``: the form ``--every`` takes."""
-    if seconds <= 0:
-        return "0s"
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
-
-
 def _maybe_duration(seconds: int | None) -> str:
-    return format_duration(seconds) if seconds is not None else "-"
+    return format_interval(seconds) if seconds is not None else "-"
 
 
 def _skipped(filters: SourceFilters) -> list[str]:

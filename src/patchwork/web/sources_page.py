@@ -16,6 +16,7 @@ from flask import render_template, request
 from patchwork.archive.queue.states import JobState
 from patchwork.archive.sources import catalog, scheduling
 from patchwork.archive.sources.catalog import SourceInfo
+from patchwork.archive.sources.rules import format_interval
 from patchwork.db.types import utcnow
 from patchwork.state import app_state
 
@@ -25,19 +26,6 @@ ERROR_PREVIEW = 120
 #: Ids are BIGINT: a larger ``after`` would overflow the bind on PostgreSQL instead of
 #: simply listing nothing.
 MAX_AFTER = 2**62
-
-_UNITS = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
-
-
-def human_interval(seconds: int) -> str:
-    """``6 h``, ``1 d 12 h``, ``1 h 30 min``, ``90 s`` → ``1 min 30 s``."""
-    parts: list[str] = []
-    rest = max(0, int(seconds))
-    for unit, size in _UNITS:
-        amount, rest = divmod(rest, size)
-        if amount:
-            parts.append(f"{amount} {unit}")
-    return " ".join(parts) or "0 s"
 
 
 def next_scan(info: SourceInfo, now: datetime) -> str:
@@ -80,7 +68,7 @@ def sources_page() -> str:
         next_after=shown[-1].id if len(found) > PER_PAGE else None,
         totals={**catalog.count_sources(db), "due": scheduling.due_count(db, now=now)},
         now=now,
-        human_interval=human_interval,
+        format_interval=format_interval,
         next_scan=next_scan,
         shortened=shortened,
     )

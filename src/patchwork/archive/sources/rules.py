@@ -159,3 +159,17 @@ def parse_interval(text: str) -> int:
         d, h, m, s = (int(part or 0) for part in match.groups())
         seconds = ((d * 24 + h) * 60 + m) * 60 + s
     return seconds
+
+
+_UNITS: Final = (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
+
+
+def format_interval(seconds: int) -> str:
+    """``6h``, ``1d12h``, ``1h30m``: what :func:`parse_interval` reads back (the CLI, the page)."""
+    parts = []
+    rest = max(0, seconds)
+    for unit, size in _UNITS:
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
