@@ -100,8 +100,6 @@ def main() -> None:
             "skip_live": False,
             "skip_upcoming": True,
             "next_scan_at": later,
-            "full_scan_requested": False,
-            "retry_failed_requested": False,
             "scan_full": False,
             "scan_retry_failed": False,
             "scan_position": 0,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from patchwork.archive.queue.states import JobMode
 from patchwork.db import Database
-from patchwork.db.models import Job
+from patchwork.db.models import Job, Source
 from support.queue_fixtures import Tokens, auth
 
 CHANNEL = "https://www.youtube.com/@SomeChannel/videos"
@@ -265,7 +265,8 @@ def test_asking_twice_for_a_scan_queues_one_scan_job(
     assert second.status_code == 202
     # The waiting scan is the answer, and what was asked for applies to it.
     assert second.get_json()["job_ids"] == body["job_ids"] and _scan_jobs(db) == 1
-    assert second.get_json()["source"]["full_scan_requested"] is False
+    with db.reading() as session:
+        assert session.scalars(select(Source.scan_full)).one() is True
 
 
 def test_scan_all_scans_every_enabled_source_once(

@@ -12,7 +12,7 @@ from patchwork.archive.queue.states import JobMode
 from patchwork.archive.sources import catalog
 from patchwork.cli import cli
 from patchwork.db import Database
-from patchwork.db.models import Job
+from patchwork.db.models import Job, Source
 
 ALPHA = "UCaaaaaaaaaaaaaaaaaaaaaa"
 BRAVO = "UCbbbbbbbbbbbbbbbbbbbbbb"
@@ -151,8 +151,12 @@ def test_scan_prints_the_scan_jobs_and_never_queues_a_second(
         f"Source {alpha.id}: scan job {job_id}",  # still waiting: the same job
         f"Source {bravo.id}: scan job {bravo_job}",
     ]
-    assert catalog.get_source(db, alpha.id).full_scan_requested is False  # given to its scan
     with db.reading() as session:
+        # What was asked for is given to the scans, the waiting one included.
+        flags = session.execute(
+            select(Source.scan_full, Source.scan_retry_failed).order_by(Source.id)
+        ).all()
+        assert [tuple(f) for f in flags] == [(True, True), (True, True), (False, False)]
         scans = session.execute(select(Job.id, Job.mode, Job.target).order_by(Job.id)).all()
     assert [(j, m) for j, m, _ in scans] == [(job_id, JobMode.SCAN), (bravo_job, JobMode.SCAN)]
     assert f"source:{paused.id}" not in {t for _, _, t in scans}

@@ -245,7 +245,6 @@ def show(source_id: int, as_json: bool) -> None:
         ("next scan", _when(info.next_scan_at)),
         ("scan job", f"{info.scan_job_id} ({info.scan_state}, at entry {info.scan_position})"
          if info.scan_job_id else "none yet"),
-        ("full scan asked", "yes" if info.full_scan_requested else "no"),
         ("last error", info.last_error or "none"),
         ("entries", f"{c.found} found, {c.filtered} filtered, {c.known} already known"),
         ("jobs", f"{c.queued} queued, {c.archived} archived, {c.failed} failed, "

@@ -329,9 +329,6 @@ class Source(Base):
     next_scan_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_scan_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_scan_entries: Mapped[int | None] = mapped_column(Integer)
-    # Asked for by `sources scan --full` / the API: the next scan lists everything.
-    full_scan_requested: Mapped[bool] = mapped_column(Boolean, default=False)
-    retry_failed_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     scan_job_id: Mapped[int | None] = mapped_column(BigInteger)  # the newest scan job
     scan_full: Mapped[bool] = mapped_column(Boolean, default=False)
     scan_retry_failed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -87,7 +87,6 @@ SOURCE_SCHEMAS: dict[str, Schema] = {
             "scan_job_id": OPT_INT,
             "scan_state": {"type": ["string", "null"], "enum": [*JOB_STATES, None]},
             "scan_position": INT,
-            "full_scan_requested": BOOL,
             "last_error": OPT_STR,
             "created_at": TIME,
             "counts": obj(

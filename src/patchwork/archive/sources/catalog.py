@@ -99,7 +99,6 @@ class SourceInfo:
     scan_state: str | None  # the newest scan job's state
     scan_position: int
     last_error: str | None
-    full_scan_requested: bool
     created_at: datetime
     counts: SourceCounts = field(default_factory=SourceCounts)
 
@@ -166,8 +165,6 @@ def add_source(
                 first_scan_limit=spec.first_scan_limit or None,
                 archive_options=options.as_json(),
                 next_scan_at=now,
-                full_scan_requested=False,
-                retry_failed_requested=False,
                 scan_full=False,
                 scan_retry_failed=False,
                 scan_position=0,
@@ -372,7 +369,6 @@ def _infos(session: Session, sources: Sequence[Source]) -> list[SourceInfo]:
                 scan_position=source.scan_position,
                 # An error of the newest scan that did not end well (failed, or retrying).
                 last_error=scan_error if scan_state != JobState.DONE else None,
-                full_scan_requested=source.full_scan_requested,
                 created_at=source.created_at,
                 counts=counts,
             )
@@ -402,7 +398,6 @@ def describe(info: SourceInfo) -> dict[str, Any]:
         "scan_job_id": info.scan_job_id,
         "scan_state": info.scan_state,
         "scan_position": info.scan_position,
-        "full_scan_requested": info.full_scan_requested,
         "last_error": info.last_error,
         "created_at": iso(info.created_at),
         "counts": {

@@ -68,10 +68,18 @@ def schedule_due_scans(
 
 
 def queue_scans(
-    session: Session, sources: Sequence[Source], actor: Actor, now: datetime
+    session: Session,
+    sources: Sequence[Source],
+    actor: Actor,
+    now: datetime,
+    *,
+    full: bool = False,
+    retry_failed: bool = False,
 ) -> dict[int, tuple[int, bool]]:
     """Queue each source's next scan (their rows locked by the caller), in one INSERT.
 
+    ``full`` and ``retry_failed`` (asked for by hand) apply to the new scan, or to the one
+    already waiting: the server decides page by page where a scan stops and what it queues.
     By source id: its scan job, and whether it is new (``False``: one was waiting already).
     """
     keys = {source.id: scan_target(source.id) for source in sources}
@@ -89,10 +97,8 @@ def queue_scans(
     for source in sources:
         source.next_scan_at = now + timedelta(seconds=source.scan_every_seconds)
         if keys[source.id] in waiting:
-            # What was asked for applies to the waiting scan: the server decides, page by
-            # page, where a scan stops and what it queues.
-            source.scan_full = source.scan_full or source.full_scan_requested
-            source.scan_retry_failed = source.scan_retry_failed or source.retry_failed_requested
+            source.scan_full = source.scan_full or full
+            source.scan_retry_failed = source.scan_retry_failed or retry_failed
         else:
             fresh.append(source)
     job_ids = insert_jobs(
@@ -108,12 +114,9 @@ def queue_scans(
         source.scan_position = 0
         source.scan_known_run = 0
         # The first scan lists everything (up to first_scan_limit); later ones are incremental.
-        source.scan_full = source.full_scan_requested or source.last_scan_at is None
-        source.scan_retry_failed = source.retry_failed_requested
+        source.scan_full = full or source.last_scan_at is None
+        source.scan_retry_failed = retry_failed
         waiting[keys[source.id]] = job_id
-    for source in sources:
-        source.full_scan_requested = False
-        source.retry_failed_requested = False
     session.flush()
     created = set(job_ids)
     return {
@@ -134,7 +137,7 @@ def request_scan(
     """Scan one source (or, with ``None``, every enabled one) now; the scan jobs' ids.
 
     A source whose scan is already queued or running is not scanned twice: ``full`` and
-    ``retry_failed`` then apply to the next scan.
+    ``retry_failed`` then apply to that scan's pages still to come.
     """
     now = now or utcnow()
 
@@ -148,10 +151,8 @@ def request_scan(
             sources = list(session.scalars(query))
             if source_id is not None and not sources:
                 raise SourceNotFound(f"no source {source_id}")
-            for source in sources:
-                source.full_scan_requested = source.full_scan_requested or full
-                source.retry_failed_requested = source.retry_failed_requested or retry_failed
-            return [job_id for job_id, _ in queue_scans(session, sources, actor, now).values()]
+            scans = queue_scans(session, sources, actor, now, full=full, retry_failed=retry_failed)
+            return [job_id for job_id, _ in scans.values()]
 
     return retrying(run)
 

@@ -64,8 +64,6 @@ def upgrade() -> None:
         sa.Column("next_scan_at", timestamp(), nullable=False),
         sa.Column("last_scan_at", timestamp(), nullable=True),
         sa.Column("last_scan_entries", sa.Integer(), nullable=True),
-        sa.Column("full_scan_requested", sa.Boolean(), nullable=False),
-        sa.Column("retry_failed_requested", sa.Boolean(), nullable=False),
         sa.Column("scan_job_id", sa.BigInteger(), nullable=True),
         sa.Column("scan_full", sa.Boolean(), nullable=False),
         sa.Column("scan_retry_failed", sa.Boolean(), nullable=False),
