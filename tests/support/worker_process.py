@@ -12,26 +12,26 @@ from support.worker_fixtures import LiveServer
 DEADLINE = 60.0
 
 
+#: What the worker runs with in tests: no config.ini of the machine's is read.
+WORKER_ENV = {"PATCHWORK_WORKER_CONFIG": "/dev/null"}
+
+
+def worker_args(live: LiveServer, workdir: Path, name: str) -> list[str]:
+    """``patchwork worker --once`` against ``live``, with no pause between jobs."""
+    return [
+        "worker", "--once", "--server", live.base, "--token", live.worker_token,
+        "--name", name, "--workdir", str(workdir), "--pause", "0",
+    ]  # fmt: skip
+
+
 def start_worker(live: LiveServer, workdir: Path, name: str) -> subprocess.Popen[bytes]:
-    args = [
-        sys.executable,
-        "-c",
-        "from patchwork.cli import main; main()",
-        "worker",
-        "--once",
-        "--server",
-        live.base,
-        "--token",
-        live.worker_token,
-        "--name",
-        name,
-        "--workdir",
-        str(workdir),
-        "--pause",
-        "0",
-    ]
-    env = {**os.environ, "PATCHWORK_WORKER_CONFIG": "/dev/null"}
-    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    args = [sys.executable, "-c", "from patchwork.cli import main; main()"]
+    return subprocess.Popen(
+        [*args, *worker_args(live, workdir, name)],
+        env={**os.environ, **WORKER_ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def finish(proc: subprocess.Popen[bytes]) -> tuple[int, str]:

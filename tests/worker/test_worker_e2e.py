@@ -12,29 +12,14 @@ from patchwork.cli import cli
 from patchwork.db import Database
 from patchwork.db.models import Job, StoredFile
 from support.worker_fixtures import JPG, MP4, VTT, WEBM, LiveServer, Source
+from support.worker_process import WORKER_ENV, worker_args
 
 
 def run_worker(live: LiveServer, workdir: Path, *extra: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         cli,
-        [
-            "worker",
-            "--once",
-            "--server",
-            live.base,
-            "--token",
-            live.worker_token,
-            "--name",
-            "test-box",
-            "--workdir",
-            str(workdir),
-            "--pause",
-            "0",
-            "--idle",
-            "0",
-            *extra,
-        ],
-        env={"PATCHWORK_WORKER_CONFIG": "/dev/null"},
+        [*worker_args(live, workdir, "test-box"), "--idle", "0", *extra],
+        env=WORKER_ENV,
         catch_exceptions=False,
     )
     return result.exit_code, result.output
