@@ -269,14 +269,6 @@ def list_sources(
         return _infos(session, rows)
 
 
-def source_ids(db: Database, *, enabled_only: bool = False) -> list[int]:
-    with db.reading() as session:
-        query = select(Source.id).order_by(Source.id)
-        if enabled_only:
-            query = query.where(Source.enabled.is_(True))
-        return list(session.scalars(query))
-
-
 def count_sources(db: Database) -> dict[str, int]:
     with db.reading() as session:
         rows = session.execute(select(Source.enabled, func.count()).group_by(Source.enabled))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, Final
 
@@ -81,7 +81,6 @@ class Entry:
     duration: int | None = None
     upload_date: date | None = None
     live_status: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_short(self) -> bool:
