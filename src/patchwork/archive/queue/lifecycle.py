@@ -27,6 +27,7 @@ from patchwork.archive.queue.records import (
     JobInfo,
     JobNotFound,
     clear_worker_job,
+    event_row,
     held_job,
     locked_job,
     mark_worker,
@@ -101,7 +102,7 @@ def insert_job(
     job = Job(**_queued_row(target, mode, actor, now, max_attempts, None, None))
     session.add(job)
     session.flush()
-    record_event(session, job.id, JobEventName.QUEUED, actor, now, f"mode {mode}: {target.url}")
+    record_event(session, job.id, JobEventName.QUEUED, actor, now, _queued_message(mode, target))
     return job
 
 
@@ -127,18 +128,15 @@ def insert_jobs(
     ).scalars()
     ids = list(inserted)
     events = [
-        {
-            "job_id": job_id,
-            "event": JobEventName.QUEUED.value,
-            "actor_token_id": actor.token_id,
-            "actor_name": actor.name[:255],
-            "message": f"mode {mode}: {target.url}",
-            "created_at": now,
-        }
+        event_row(job_id, JobEventName.QUEUED, actor, now, _queued_message(mode, target))
         for job_id, target in zip(ids, targets, strict=True)
     ]
     session.execute(insert(JobEvent), events)
     return ids
+
+
+def _queued_message(mode: JobMode, target: Target) -> str:
+    return f"mode {mode}: {target.url}"
 
 
 def _queued_row(

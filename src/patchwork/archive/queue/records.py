@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -129,16 +129,21 @@ def record_event(
     now: datetime,
     message: str = "",
 ) -> None:
-    session.add(
-        JobEvent(
-            job_id=job_id,
-            event=event,
-            actor_token_id=actor.token_id,
-            actor_name=actor.name[:255],
-            message=message or None,
-            created_at=now,
-        )
-    )
+    session.add(JobEvent(**event_row(job_id, event, actor, now, message)))
+
+
+def event_row(
+    job_id: int, event: JobEventName, actor: Actor, now: datetime, message: str = ""
+) -> dict[str, Any]:
+    """A ``job_events`` row naming the actor's token id and name (never its secret)."""
+    return {
+        "job_id": job_id,
+        "event": event.value,
+        "actor_token_id": actor.token_id,
+        "actor_name": actor.name[:255],
+        "message": message or None,
+        "created_at": now,
+    }
 
 
 def locked_job(session: Session, job_id: int) -> Job:
