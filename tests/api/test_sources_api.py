@@ -13,6 +13,7 @@ from patchwork.archive.queue.states import JobMode
 from patchwork.db import Database
 from patchwork.db.models import Job, Source
 from support.queue_fixtures import Tokens, auth
+from support.statements import CountStatements
 
 CHANNEL = "https://www.youtube.com/@SomeChannel/videos"
 CHANNEL_KEY = "https://www.youtube.com/@somechannel/videos"
@@ -300,3 +301,23 @@ def test_a_bad_scan_request_queues_nothing(
     )
     assert client.post("/api/sources/scan", json=body, headers=headers).status_code == 400
     assert _scan_jobs(db) == 0
+
+
+def test_a_page_of_sources_costs_two_reads_whatever_its_size(
+    client: FlaskClient, tokens: Tokens, db: Database, count_statements: CountStatements
+) -> None:
+    """The token's check, the page with its counts and whether another follows, the totals:
+    never a query per source, nor a second page read to learn that the listing goes on."""
+    for n in range(5):
+        _added(client, tokens, url=f"https://www.youtube.com/@budget{n}")
+    with count_statements(db) as counted:
+        listing = client.get("/api/sources?limit=2", headers=auth(tokens.queue)).get_json()
+    assert len(listing["sources"]) == 2 and listing["next_after"] == listing["sources"][1]["id"]
+    assert listing["totals"] == {"enabled": 5, "paused": 0, "due": 5}
+    # measured: 4 transactions, 6 statements (token and its last use; rows and job counts;
+    # totals and due). Before: a second page read and the due count on their own (6, 8).
+    assert counted.transactions <= 4, counted.report()
+    assert counted.statements <= 6, counted.report()
+    last = client.get(f"/api/sources?after={listing['sources'][1]['id']}&limit=3",
+                      headers=auth(tokens.queue)).get_json()  # fmt: skip
+    assert len(last["sources"]) == 3 and last["next_after"] is None

@@ -131,7 +131,7 @@ def test_pause_resume_and_remove_with_and_without_confirmation(
     run(cli_env, "add", channel(BRAVO))
     (other,) = catalog.list_sources(db)
     assert run(cli_env, "remove", str(other.id), "--yes").stdout == f"Source {other.id} removed.\n"
-    assert catalog.count_sources(db) == {"enabled": 0, "paused": 0}
+    assert catalog.source_totals(db) == {"enabled": 0, "paused": 0, "due": 0}
 
 
 def test_scan_prints_the_scan_jobs_and_never_queues_a_second(

@@ -37,16 +37,11 @@ def list_sources() -> dict[str, Any]:
     after = int_arg("after", 0, low=0, high=MAX_ID)
     limit = int_arg("limit", DEFAULT_LISTED, low=1, high=MAX_LISTED)
     db = app_state().db
-    found = catalog.list_sources(db, after_id=after, limit=limit)
-    next_after = None
-    # A full page says "next" only when a source follows it: a client never fetches an empty
-    # page to learn that the listing ended.
-    if len(found) == limit and catalog.list_sources(db, after_id=found[-1].id, limit=1):
-        next_after = found[-1].id
+    page = catalog.page_of_sources(db, after_id=after, limit=limit)
     return {
-        "sources": [catalog.describe(info) for info in found],
-        "next_after": next_after,
-        "totals": {**catalog.count_sources(db), "due": scheduling.due_count(db)},
+        "sources": [catalog.describe(info) for info in page.sources],
+        "next_after": page.next_after,
+        "totals": catalog.source_totals(db),
     }
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import String, cast, event, func, literal, select
 from patchwork.archive.queue import workers
 from patchwork.archive.queue.counts import jobs_per_state
 from patchwork.archive.queue.states import JobState
-from patchwork.archive.sources import catalog, scheduling
+from patchwork.archive.sources import catalog
 from patchwork.db import Database
 from patchwork.db.models import Job, Source
 from patchwork.http.errors import error_response
@@ -187,6 +187,7 @@ def subscription_numbers(db: Database) -> SubscriptionNumbers:
     ``job_events``, whose rows a scrape would have to read. Scans and queued entries of a
     removed source leave the counts with it (Prometheus takes the drop for a counter reset).
     """
+    totals = catalog.source_totals(db)
     targets = select(literal("source:", String) + cast(Source.id, String(20)))
     scan_jobs = Job.target.in_(targets)
     with db.reading() as session:
@@ -207,8 +208,8 @@ def subscription_numbers(db: Database) -> SubscriptionNumbers:
             select(func.count()).select_from(Job).where(Job.source_id.is_not(None))
         )
     return SubscriptionNumbers(
-        sources=catalog.count_sources(db),
-        due=scheduling.due_count(db),
+        sources={"enabled": totals["enabled"], "paused": totals["paused"]},
+        due=totals["due"],
         scans={
             "done": finished.get(JobState.DONE, 0),
             "failed": finished.get(JobState.FAILED, 0),

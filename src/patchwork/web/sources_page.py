@@ -14,7 +14,7 @@ from datetime import datetime
 from flask import render_template, request
 
 from patchwork.archive.queue.states import JobState
-from patchwork.archive.sources import catalog, scheduling
+from patchwork.archive.sources import catalog
 from patchwork.archive.sources.catalog import SourceInfo
 from patchwork.archive.sources.rules import format_interval
 from patchwork.db.types import utcnow
@@ -58,15 +58,13 @@ def sources_page() -> str:
     db = app_state().db
     after = after_id()
     now = utcnow()
-    # One more than a page tells whether a next page exists without counting.
-    found = catalog.list_sources(db, after_id=after, limit=PER_PAGE + 1)
-    shown = found[:PER_PAGE]
+    page = catalog.page_of_sources(db, after_id=after, limit=PER_PAGE)
     return render_template(
         "sources.html",
-        sources=shown,
+        sources=page.sources,
         after=after,
-        next_after=shown[-1].id if len(found) > PER_PAGE else None,
-        totals={**catalog.count_sources(db), "due": scheduling.due_count(db, now=now)},
+        next_after=page.next_after,
+        totals=catalog.source_totals(db, now=now),
         now=now,
         format_interval=format_interval,
         next_scan=next_scan,

@@ -46,13 +46,13 @@ def test_a_claim_schedules_due_sources_but_not_paused_or_waiting_ones(
     later = utcnow() + timedelta(hours=7)
     assert scheduling.schedule_due_scans(db, now=later) == []  # the waiting scans are enough
     assert _scan_targets(db) == Counter({f"source:{due[0]}": 1, f"source:{due[1]}": 1})
-    assert scheduling.due_count(db, now=later) == 0
+    assert catalog.source_totals(db, now=later)["due"] == 0
 
 
 def test_one_claim_schedules_a_bounded_number_of_sources(db: Database) -> None:
     _add(db, scheduling.PER_CLAIM + 5)
     assert len(scheduling.schedule_due_scans(db)) == scheduling.PER_CLAIM
-    assert scheduling.due_count(db) == 5
+    assert catalog.source_totals(db)["due"] == 5
     assert len(scheduling.schedule_due_scans(db)) == 5
 
 

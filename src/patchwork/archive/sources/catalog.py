@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from patchwork.archive.ingest.targets import TargetError
@@ -256,24 +256,43 @@ def get_source(db: Database, source_id: int) -> SourceInfo:
         return _info(session, source)
 
 
-def list_sources(
-    db: Database, *, after_id: int = 0, limit: int = 100, enabled: bool | None = None
-) -> list[SourceInfo]:
+def list_sources(db: Database, *, after_id: int = 0, limit: int = 100) -> list[SourceInfo]:
     """Sources in id order after ``after_id`` (a keyset page), with their counts."""
+    return page_of_sources(db, after_id=after_id, limit=limit).sources
+
+
+@dataclass(frozen=True)
+class SourcePage:
+    sources: list[SourceInfo]
+    next_after: int | None  # the ``after_id`` of the next page; None: this is the last
+
+
+def page_of_sources(db: Database, *, after_id: int = 0, limit: int = 100) -> SourcePage:
+    """A keyset page of sources with their counts, and whether another follows (one more id
+    is read to tell, so a client never fetches an empty page to learn the listing ended)."""
     limit = max(1, min(limit, MAX_LISTED))
     with db.reading() as session:
-        query = select(Source).where(Source.id > after_id)
-        if enabled is not None:
-            query = query.where(Source.enabled == enabled)
-        rows = list(session.scalars(query.order_by(Source.id).limit(limit)))
-        return _infos(session, rows)
+        query = select(Source).where(Source.id > after_id).order_by(Source.id)
+        rows = list(session.scalars(query.limit(limit + 1)))
+        shown = rows[:limit]
+        more = len(rows) > limit
+        return SourcePage(_infos(session, shown), shown[-1].id if more else None)
 
 
-def count_sources(db: Database) -> dict[str, int]:
+def is_due(now: datetime) -> ColumnElement[bool]:
+    """A source whose scan should be queued at ``now``: enabled, its next scan time passed
+    (``ix_sources_due``)."""
+    return and_(Source.enabled.is_(True), Source.next_scan_at <= now)
+
+
+def source_totals(db: Database, *, now: datetime | None = None) -> dict[str, int]:
+    """``{"enabled", "paused", "due"}``: the listing's totals and the metrics' gauges."""
+    now = now or utcnow()
     with db.reading() as session:
         rows = session.execute(select(Source.enabled, func.count()).group_by(Source.enabled))
         by = {bool(enabled): int(n) for enabled, n in rows}
-    return {"enabled": by.get(True, 0), "paused": by.get(False, 0)}
+        due = session.scalar(select(func.count()).select_from(Source).where(is_due(now)))
+    return {"enabled": by.get(True, 0), "paused": by.get(False, 0), "due": int(due or 0)}
 
 
 def _locked(session: Session, source_id: int) -> Source:

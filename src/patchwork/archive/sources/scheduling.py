@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.ingest.targets import Target
 from patchwork.archive.queue.lifecycle import insert_jobs
 from patchwork.archive.queue.records import SYSTEM, Actor
 from patchwork.archive.queue.states import ACTIVE_STATES, JobMode
-from patchwork.archive.sources.catalog import SourceNotFound
+from patchwork.archive.sources.catalog import SourceNotFound, is_due
 from patchwork.archive.sources.scan_jobs import scan_target
 from patchwork.db import Database
 from patchwork.db.dialect import claim_lock, read_committed, serialize_on
@@ -41,9 +41,7 @@ def schedule_due_scans(
     """Queue a scan job for each due source (at most ``limit``); the new jobs' ids."""
     now = now or utcnow()
     with db.reading() as session:
-        due = session.scalar(
-            select(Source.id).where(Source.enabled.is_(True), Source.next_scan_at <= now).limit(1)
-        )
+        due = session.scalar(select(Source.id).where(is_due(now)).limit(1))
     if due is None:
         return []
 
@@ -55,7 +53,7 @@ def schedule_due_scans(
                     claim_lock(
                         session,
                         select(Source)
-                        .where(Source.enabled.is_(True), Source.next_scan_at <= now)
+                        .where(is_due(now))
                         .order_by(Source.next_scan_at, Source.id)
                         .limit(limit),
                     )
@@ -155,17 +153,3 @@ def request_scan(
             return [job_id for job_id, _ in scans.values()]
 
     return retrying(run)
-
-
-def due_count(db: Database, *, now: datetime | None = None) -> int:
-    """Enabled sources whose next scan time has passed (the ``sources due`` metric)."""
-    now = now or utcnow()
-    with db.reading() as session:
-        return int(
-            session.scalar(
-                select(func.count())
-                .select_from(Source)
-                .where(Source.enabled.is_(True), Source.next_scan_at <= now)
-            )
-            or 0
-        )
