@@ -126,6 +126,7 @@ def _take_page(
     keys = sorted({t.key for t in targets if t is not None})
     seen = _keys_seen(session, source.id, keys)
 
+    filters = filters_of(source)
     run = source.scan_known_run
     handled = 0
     candidates: list[tuple[Entry, Target]] = []
@@ -143,7 +144,7 @@ def _take_page(
                 break
             continue
         run = 0
-        why = verdict(filters_of(source), entry)
+        why = verdict(filters, entry)
         if why == HELD:
             counts["held"] += 1
             continue
