@@ -16,6 +16,7 @@ from flask import Blueprint
 
 from patchwork.archive.sources import catalog, scheduling
 from patchwork.archive.sources.catalog import MAX_LISTED
+from patchwork.db.types import MAX_ID
 from patchwork.http import source_fields
 from patchwork.http.auth import ADMIN, current_actor, require_role
 from patchwork.http.body_fields import body_fields
@@ -27,8 +28,6 @@ bp = Blueprint("sources", __name__, url_prefix="/api/sources")
 READ_ROLES: Final = ("queue",)
 DEFAULT_LISTED: Final = 100
 SCAN_FLAGS: Final = frozenset({"full", "retry_failed"})
-#: Largest BIGINT: no source id is larger.
-MAX_ID: Final = 2**63 - 1
 
 
 @bp.get("")

@@ -8,7 +8,7 @@ from patchwork.archive.queue import lifecycle
 from patchwork.archive.queue.records import Actor, JobAction, QueueError
 from patchwork.archive.queue.states import JobState
 from patchwork.cli.context import database_or_exit, settings_or_exit
-from patchwork.ops.converters import MAX_ID
+from patchwork.db.types import MAX_ID
 
 CLI_ACTOR = Actor(None, "cli")
 # Job ids are BIGINT: a larger number is a typo, not a lookup the database can answer.

@@ -29,8 +29,8 @@ from patchwork.archive.sources.rules import parse_interval as parse_duration
 from patchwork.cli.context import OneLineError, database_or_exit, settings_or_exit
 from patchwork.cli.jobs import CLI_ACTOR
 from patchwork.db import Database
+from patchwork.db.types import MAX_ID
 from patchwork.errors import PatchworkError
-from patchwork.ops.converters import MAX_ID
 
 SOURCE_ID = click.IntRange(1, MAX_ID)
 Result = TypeVar("Result")

@@ -11,6 +11,8 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+#: Largest BIGINT: a larger id overflows on SQLite/PostgreSQL (a 500), so it names no row.
+MAX_ID = 2**63 - 1
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from werkzeug.routing import IntegerConverter
 
-#: Largest BIGINT: a larger id overflows on SQLite/PostgreSQL (a 500), so it cannot name a row.
-MAX_ID = 2**63 - 1
+from patchwork.db.types import MAX_ID
 
 
 class BoundedIntConverter(IntegerConverter):

@@ -17,15 +17,12 @@ from patchwork.archive.queue.states import JobState
 from patchwork.archive.sources import catalog
 from patchwork.archive.sources.catalog import SourceInfo
 from patchwork.archive.sources.rules import format_interval
-from patchwork.db.types import utcnow
+from patchwork.db.types import MAX_ID, utcnow
 from patchwork.state import app_state
 
 PER_PAGE = 100
 #: Longer errors are cut in the table; the whole text is in the cell's title and details.
 ERROR_PREVIEW = 120
-#: Ids are BIGINT: a larger ``after`` would overflow the bind on PostgreSQL instead of
-#: simply listing nothing.
-MAX_AFTER = 2**62
 
 
 def next_scan(info: SourceInfo, now: datetime) -> str:
@@ -51,7 +48,8 @@ def shortened(text: str | None) -> str | None:
 
 def after_id() -> int:
     raw = request.args.get("after", "")
-    return min(int(raw), MAX_AFTER) if raw.isdigit() else 0
+    # Capped at the largest id: a larger one would overflow the bind instead of listing nothing.
+    return min(int(raw), MAX_ID) if raw.isdigit() else 0
 
 
 def sources_page() -> str:

@@ -25,7 +25,7 @@ from patchwork.api.openapi.schemas import (
     obj,
     ref,
 )
-from patchwork.api.sources import DEFAULT_LISTED, MAX_ID
+from patchwork.api.sources import DEFAULT_LISTED
 from patchwork.archive.sources.catalog import (
     MAX_FIRST_SCAN,
     MAX_INTERVAL,
@@ -35,6 +35,7 @@ from patchwork.archive.sources.catalog import (
 )
 from patchwork.archive.sources.entries import MAX_PAGE
 from patchwork.archive.sources.rules import MAX_PATTERN_LENGTH
+from patchwork.db.types import MAX_ID
 from patchwork.http.source_fields import MAX_URL_LENGTH
 
 SOURCE_ID = path(
