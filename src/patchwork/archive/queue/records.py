@@ -71,7 +71,6 @@ class JobInfo:
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
-    source_id: int | None = None  # the source whose scan queued it
     options: str | None = None  # JSON: what the worker is asked for beyond its defaults
 
     @classmethod
@@ -94,7 +93,6 @@ class JobInfo:
             job.created_at,
             job.updated_at,
             job.finished_at,
-            job.source_id,
             job.options,
         )
 
