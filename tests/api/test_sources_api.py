@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from patchwork.archive.queue.states import JobMode
+from patchwork.archive.sources import catalog
 from patchwork.db import Database
 from patchwork.db.models import Job, Source
 from support.queue_fixtures import Tokens, auth
@@ -321,3 +322,25 @@ def test_a_page_of_sources_costs_two_reads_whatever_its_size(
     last = client.get(f"/api/sources?after={listing['sources'][1]['id']}&limit=3",
                       headers=auth(tokens.queue)).get_json()  # fmt: skip
     assert len(last["sources"]) == 3 and last["next_after"] is None
+
+
+def test_two_changes_of_different_filters_at_once_both_stay(
+    client: FlaskClient, tokens: Tokens, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change merges onto the filters as they are when its transaction holds the source,
+    not as a read before it saw them: another change landing in between is kept."""
+    source = _added(client, tokens, url=FEED)
+    change_source = catalog.change_source
+    between: list[Any] = []
+
+    def another_change_first(*args: Any, **kwargs: Any) -> Any:
+        if not between:  # the other admin's change lands just before this one is written
+            monkeypatch.setattr(catalog, "change_source", change_source)
+            between.append(_patch(client, tokens, source["id"], {"filters": {"skip_live": True}}))
+        return change_source(*args, **kwargs)
+
+    monkeypatch.setattr(catalog, "change_source", another_change_first)
+    answer = _patch(client, tokens, source["id"], {"filters": {"title_exclude": "trailer"}})
+    assert between[0].status_code == answer.status_code == 200
+    filters = catalog.get_source(db, source["id"]).filters
+    assert (filters.skip_live, filters.title_exclude) == (True, "trailer")

@@ -61,13 +61,9 @@ def get_source(source_id: int) -> dict[str, Any]:
 @bp.patch("/<int:source_id>")
 @require_role(ADMIN)
 def change_source(source_id: int) -> dict[str, Any]:
-    db = app_state().db
-    body = body_fields()
-    # Filters and options given are merged onto the current ones (the fields' module says so).
-    spec = source_fields.spec_from_fields(
-        body, creating=False, current=catalog.get_source(db, source_id)
-    )
-    return catalog.describe(catalog.change_source(db, source_id, spec))
+    # Filters and options given are merged onto the current ones under the source's lock.
+    spec = source_fields.spec_from_fields(body_fields(), creating=False)
+    return catalog.describe(catalog.change_source(app_state().db, source_id, spec))
 
 
 @bp.delete("/<int:source_id>")

@@ -15,7 +15,7 @@ from dataclasses import fields as fields_of
 from dataclasses import replace
 from typing import Any, Final
 
-from patchwork.archive.sources.catalog import SourceInfo, SourceSpec
+from patchwork.archive.sources.catalog import SourceSpec
 from patchwork.archive.sources.rules import (
     ArchiveOptions,
     InvalidRule,
@@ -37,13 +37,9 @@ OPTION_FIELDS: Final = frozenset(f.name for f in fields_of(ArchiveOptions))
 _LARGEST_NUMBER: Final = 10**12
 
 
-def spec_from_fields(
-    fields: Mapping[str, Any],
-    *,
-    creating: bool,
-    current: SourceInfo | None = None,
-) -> SourceSpec:
-    """What ``fields`` ask a source to be; ``current`` is the source a change applies to."""
+def spec_from_fields(fields: Mapping[str, Any], *, creating: bool) -> SourceSpec:
+    """What ``fields`` ask a source to be: a new one (``creating``) from the defaults, or a
+    change of only the fields given (merged by the service under the source's lock)."""
     unknown = sorted(set(fields) - TOP_LEVEL)
     if unknown:
         raise InvalidRule(f"unknown field {unknown[0]!r} (known: {', '.join(sorted(TOP_LEVEL))})")
@@ -53,14 +49,18 @@ def spec_from_fields(
     if not creating and "url" in fields:
         raise InvalidRule("a source's url cannot change: add a new source")
     every = fields.get("scan_every")
+    filter_changes = _filter_changes(fields.get("filters"))
+    option_changes = _option_changes(fields.get("options"))
     return SourceSpec(
         url=url,
         name=_text(fields, "name", max_length=1000),
         scan_every_seconds=None if every is None else _seconds(every, "scan_every"),
         enabled=_flag(fields, "enabled"),
         first_scan_limit=_whole(fields, "first_scan_limit"),
-        filters=_filters(fields.get("filters"), current.filters if current else None),
-        options=_options(fields.get("options"), current.options if current else None),
+        filters=replace(SourceFilters(), **filter_changes) if creating else None,
+        options=replace(ArchiveOptions(), **option_changes) if creating else None,
+        filter_changes={} if creating else filter_changes,
+        option_changes={} if creating else option_changes,
     )
 
 
@@ -72,9 +72,9 @@ def flags(fields: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, bool]
     return {name: bool(_flag(fields, name)) for name in allowed}
 
 
-def _filters(raw: Any, current: SourceFilters | None) -> SourceFilters | None:
+def _filter_changes(raw: Any) -> dict[str, Any]:
     if raw is None:
-        return None
+        return {}
     given = _object(raw, "filters", FILTER_FIELDS)
     changes: dict[str, Any] = {}
     for name in ("title_include", "title_exclude"):
@@ -95,19 +95,19 @@ def _filters(raw: Any, current: SourceFilters | None) -> SourceFilters | None:
             if value is None:
                 raise InvalidRule(f"filters.{name} must be true or false")
             changes[name] = value
-    return replace(current or SourceFilters(), **changes)
+    return changes
 
 
-def _options(raw: Any, current: ArchiveOptions | None) -> ArchiveOptions | None:
+def _option_changes(raw: Any) -> dict[str, Any]:
     if raw is None:
-        return None
+        return {}
     given = _object(raw, "options", OPTION_FIELDS)
     changes: dict[str, Any] = {}
     if "max_height" in given:
         changes["max_height"] = _whole(given, "max_height", where="options.")
     if "auto_captions" in given:
         changes["auto_captions"] = _flag(given, "auto_captions", where="options.")
-    return replace(current or ArchiveOptions(), **changes)
+    return changes
 
 
 def _object(raw: Any, name: str, known: frozenset[str]) -> Mapping[str, Any]:

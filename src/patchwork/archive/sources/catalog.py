@@ -8,8 +8,8 @@ never reads the entries themselves.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,7 +59,12 @@ class SourceExists(Conflict):
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """What someone asks a source to be; ``None`` fields keep their value when changing."""
+    """What someone asks a source to be; ``None`` fields keep their value when changing.
+
+    ``filter_changes`` and ``option_changes`` change only the fields they name, merged onto
+    the source's current filters and options under its row lock (``PATCH /api/sources``), so
+    two changes at once never undo each other.
+    """
 
     url: str | None = None
     name: str | None = None
@@ -68,6 +73,8 @@ class SourceSpec:
     first_scan_limit: int | None = None  # 0: the whole listing
     filters: SourceFilters | None = None
     options: ArchiveOptions | None = None
+    filter_changes: Mapping[str, Any] = field(default_factory=dict)
+    option_changes: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -210,10 +217,13 @@ def change_source(
                 source.enabled = spec.enabled
             if spec.first_scan_limit is not None:
                 source.first_scan_limit = spec.first_scan_limit or None
-            if spec.filters is not None:
-                _write_filters(source, spec.filters)
-            if spec.options is not None:
-                source.archive_options = spec.options.as_json()
+            if spec.filters is not None or spec.filter_changes:
+                filters = replace(spec.filters or filters_of(source), **spec.filter_changes)
+                _write_filters(source, check_filters(filters))
+            if spec.options is not None or spec.option_changes:
+                current = spec.options or ArchiveOptions.from_json(source.archive_options)
+                options = replace(current, **spec.option_changes)
+                source.archive_options = check_options(options).as_json()
             source.updated_at = now
             session.flush()
             return _info(session, source)
