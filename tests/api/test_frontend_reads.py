@@ -246,9 +246,9 @@ def test_exact_match_needs_both_fields(client: FlaskClient, archive: None) -> No
         assert "required" in response.get_json()["error"]
     nul = _match(client, title="a\x00b", channel_name="c")
     assert nul.status_code == 400
-    # No database stores a lone surrogate, so no video is named with one.
+    # A lone surrogate is text no database stores: refused like a NUL (http.body_fields).
     lone = client.post("/api/exact_match", json={"title": "\ud800", "channel_name": "x"})
-    assert lone.status_code == 404
+    assert lone.status_code == 400 and "surrogate" in lone.get_json()["error"]
 
 
 # ---- cached answers ------------------------------------------------------------------------

@@ -35,8 +35,6 @@ Requirement = tuple[str, bool]  # (term, must be a title posting)
 def find_exact(db: Database, title: str, channel_name: str) -> str | None:
     """The ``video_id`` archived with this exact title and channel name (the earliest
     archived when several are), or ``None``."""
-    if not (_storable(title) and _storable(channel_name)):
-        return None  # no database stores a lone surrogate, so no video is named with one
     with db.reading() as session:
         rarest = _rarest(session, _requirements(title, channel_name))
         if rarest is None:
@@ -72,10 +70,6 @@ def _first_exact(
         if found_title == title and found_channel == channel_name:
             return str(video_id)
     return None
-
-
-def _storable(text: str) -> bool:
-    return not any(0xD800 <= ord(c) <= 0xDFFF for c in text)
 
 
 def _requirements(title: str, channel_name: str) -> list[Requirement]:
