@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from patchwork.archive.queue.states import JobMode
-from patchwork.archive.sources import catalog
+from patchwork.archive.sources import catalog, listing
 from patchwork.cli import cli
 from patchwork.db import Database
 from patchwork.db.models import Job, Source
@@ -45,7 +45,7 @@ def test_add_with_every_option_then_show_and_list(cli_env: dict[str, str], db: D
     (info,) = catalog.list_sources(db)
     assert added.stdout.startswith(f"Added source {info.id} 'Someone': ")
     shown = json.loads(run(cli_env, "show", str(info.id), "--json").stdout)
-    assert shown == catalog.describe(catalog.get_source(db, info.id))
+    assert shown == listing.describe(catalog.get_source(db, info.id))
     assert shown["url"] == "https://www.youtube.com/@someone/videos"
     assert (shown["scan_every_seconds"], shown["first_scan_limit"]) == (36 * 3600, 50)
     assert shown["filters"] == {

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from flask import Blueprint
 
-from patchwork.archive.sources import catalog, scheduling
+from patchwork.archive.sources import catalog, listing, scheduling
 from patchwork.archive.sources.catalog import MAX_LISTED
 from patchwork.db.types import MAX_ID
 from patchwork.http import source_fields
@@ -38,7 +38,7 @@ def list_sources() -> dict[str, Any]:
     db = app_state().db
     page = catalog.page_of_sources(db, after_id=after, limit=limit)
     return {
-        "sources": [catalog.describe(info) for info in page.sources],
+        "sources": [listing.describe(info) for info in page.sources],
         "next_after": page.next_after,
         "totals": catalog.source_totals(db),
     }
@@ -49,13 +49,13 @@ def list_sources() -> dict[str, Any]:
 def add_source() -> tuple[dict[str, Any], int]:
     spec = source_fields.spec_from_fields(body_fields(), creating=True)
     info = catalog.add_source(app_state().db, spec, current_actor())
-    return catalog.describe(info), 201
+    return listing.describe(info), 201
 
 
 @bp.get("/<int:source_id>")
 @require_role(*READ_ROLES)
 def get_source(source_id: int) -> dict[str, Any]:
-    return catalog.describe(catalog.get_source(app_state().db, source_id))
+    return listing.describe(catalog.get_source(app_state().db, source_id))
 
 
 @bp.patch("/<int:source_id>")
@@ -63,7 +63,7 @@ def get_source(source_id: int) -> dict[str, Any]:
 def change_source(source_id: int) -> dict[str, Any]:
     # Filters and options given are merged onto the current ones under the source's lock.
     spec = source_fields.spec_from_fields(body_fields(), creating=False)
-    return catalog.describe(catalog.change_source(app_state().db, source_id, spec))
+    return listing.describe(catalog.change_source(app_state().db, source_id, spec))
 
 
 @bp.delete("/<int:source_id>")
@@ -81,7 +81,7 @@ def scan_source(source_id: int) -> tuple[dict[str, Any], int]:
     job_ids = scheduling.request_scan(
         db, source_id, current_actor(), full=asked["full"], retry_failed=asked["retry_failed"]
     )
-    return {"job_ids": job_ids, "source": catalog.describe(catalog.get_source(db, source_id))}, 202
+    return {"job_ids": job_ids, "source": listing.describe(catalog.get_source(db, source_id))}, 202
 
 
 @bp.post("/scan")

@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 import click
 
-from patchwork.archive.sources import catalog, scheduling
-from patchwork.archive.sources.catalog import SourceExists, SourceInfo, SourceSpec
+from patchwork.archive.sources import catalog, listing, scheduling
+from patchwork.archive.sources.catalog import SourceExists, SourceSpec
 from patchwork.archive.sources.imports import read_sources_file
+from patchwork.archive.sources.listing import SourceInfo
 from patchwork.archive.sources.rules import (
     ArchiveOptions,
     InvalidRule,
@@ -194,7 +195,7 @@ def list_command(as_json: bool) -> None:
     """List every source with its schedule, counts and last error."""
     db = _database()
     if as_json:
-        click.echo(json.dumps([catalog.describe(info) for info in _every_source(db)], indent=2))
+        click.echo(json.dumps([listing.describe(info) for info in _every_source(db)], indent=2))
         return
     rows = list(_every_source(db))
     if not rows:
@@ -230,7 +231,7 @@ def show(source_id: int, as_json: bool) -> None:
     db = _database()
     info = _service(lambda: catalog.get_source(db, source_id))
     if as_json:
-        click.echo(json.dumps(catalog.describe(info), indent=2))
+        click.echo(json.dumps(listing.describe(info), indent=2))
         return
     f, o, c = info.filters, info.options, info.counts
     lines: list[tuple[str, object]] = [

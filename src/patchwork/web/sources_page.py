@@ -15,7 +15,7 @@ from flask import render_template, request
 
 from patchwork.archive.queue.states import JobState
 from patchwork.archive.sources import catalog
-from patchwork.archive.sources.catalog import SourceInfo
+from patchwork.archive.sources.listing import SourceInfo
 from patchwork.archive.sources.rules import format_interval
 from patchwork.db.types import MAX_ID, utcnow
 from patchwork.state import app_state

@@ -28,7 +28,8 @@ from patchwork.archive.ingest.targets import Target, TargetError, normalise_url
 from patchwork.archive.queue.lifecycle import insert_jobs
 from patchwork.archive.queue.records import Actor, InvalidRequest, JobConflict, held_job
 from patchwork.archive.queue.states import JobMode, JobState
-from patchwork.archive.sources.catalog import default_name, filters_of
+from patchwork.archive.sources.catalog import default_name
+from patchwork.archive.sources.listing import filters_of
 from patchwork.archive.sources.rules import HELD, Entry, verdict
 from patchwork.archive.sources.scan_jobs import source_of_job
 from patchwork.db import Database
