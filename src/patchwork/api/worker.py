@@ -18,6 +18,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from patchwork.archive.availability.observations import CheckReport
+from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.ingest.info_json import IngestError, parse_info
 from patchwork.archive.queue import (
     completion,
@@ -160,6 +162,7 @@ def next_job() -> Response:
         client=_client(),
         owner=owner,
         lease_seconds=state.settings.lease_seconds,
+        checks=CheckPolicy.of(state.settings),
     )
     if job is None:
         return Response(status=204)
@@ -276,7 +279,14 @@ def _expected_digest() -> str | None:
 def complete(job_id: int) -> dict[str, Any]:
     state = app_state()
     report = _completion(body_fields())
-    result = completion.complete_job(state.db, state.storage, current_actor(), job_id, report)
+    result = completion.complete_job(
+        state.db,
+        state.storage,
+        current_actor(),
+        job_id,
+        report,
+        policy=CheckPolicy.of(state.settings),
+    )
     return {
         **_job(result.job),
         "already_done": result.already_done,
@@ -321,7 +331,27 @@ def _completion(fields: Mapping[str, Any]) -> Completion:
     skipped = text_field(fields, "skipped", max_length=255)
     if skipped is not None and (not skipped or meta is not None):
         raise ApiError(400, "skipped names an archived video id, and comes without video")
-    return Completion(meta, channel, tuple(files) if files is not None else None, skipped=skipped)
+    return Completion(
+        meta,
+        channel,
+        tuple(files) if files is not None else None,
+        skipped=skipped,
+        check=_check_report(fields.get("check")),
+    )
+
+
+def _check_report(raw: Any) -> CheckReport | None:
+    """A check job's answer (patchwork.archive.availability.observations)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ApiError(400, "check must be a JSON object: {outcome, reason, message}")
+    outcome = text_field(raw, "outcome", max_length=32, label="check.outcome") or ""
+    return CheckReport.parse(
+        outcome,
+        text_field(raw, "reason", max_length=64, label="check.reason"),
+        text_field(raw, "message", max_length=100_000, drop_nul=True, label="check.message"),
+    )
 
 
 @bp.post("/worker/jobs/<int:job_id>/entries")

@@ -40,6 +40,9 @@ class Settings:
     lease_seconds: int = DEFAULTS["PATCHWORK_LEASE_SECONDS"]
     heartbeat_seconds: int = DEFAULTS["PATCHWORK_HEARTBEAT_SECONDS"]
     max_upload_bytes: int = DEFAULTS["PATCHWORK_MAX_UPLOAD_BYTES"]
+    availability_check_days: int = DEFAULTS["PATCHWORK_AVAILABILITY_CHECK_DAYS"]
+    availability_checks_per_hour: int = DEFAULTS["PATCHWORK_AVAILABILITY_CHECKS_PER_HOUR"]
+    availability_confirmations: int = DEFAULTS["PATCHWORK_AVAILABILITY_CONFIRMATIONS"]
     cloudflare_account_id: str | None = DEFAULTS["PATCHWORK_CLOUDFLARE_ACCOUNT_ID"]
     cloudflare_bucket: str | None = DEFAULTS["PATCHWORK_CLOUDFLARE_BUCKET"]
     # Secrets stay out of repr(): a Settings may end up in a log or a traceback.

@@ -200,6 +200,28 @@ SETTINGS: tuple[Setting, ...] = (
         field="max_upload_bytes",
         shown_default=f"`{8 * 1024 * MiB}` (8 GiB)",
     ),
+    # -- lost media (docs/availability.md) --------------------------------------------------
+    Setting(
+        "PATCHWORK_AVAILABILITY_CHECK_DAYS",
+        values.whole_number(1, 3650),
+        "a video is checked again on its site after this many days",
+        default="30",
+        field="availability_check_days",
+    ),
+    Setting(
+        "PATCHWORK_AVAILABILITY_CHECKS_PER_HOUR",
+        values.whole_number(0, 1_000_000),
+        "most availability checks queued in any hour (0: only checks asked for by hand)",
+        default="600",
+        field="availability_checks_per_hour",
+    ),
+    Setting(
+        "PATCHWORK_AVAILABILITY_CONFIRMATIONS",
+        values.whole_number(1, 10),
+        "consecutive definitive answers that change a video's availability",
+        default="2",
+        field="availability_confirmations",
+    ),
     # -- Cloudflare R2's usage numbers (PATCHWORK_STORAGE_STATS=cloudflare-r2) ---------------
     Setting(
         "PATCHWORK_CLOUDFLARE_ACCOUNT_ID",

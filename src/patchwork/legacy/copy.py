@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, distinct, func, insert, null, select
 from sqlalchemy.orm import Session
 
+from patchwork.archive.availability.rows import availability_row
 from patchwork.archive.catalog.records import romanized_name_of
 from patchwork.archive.ingest.info_json import parse_compact_date
 from patchwork.archive.search.indexing import channel_search_fields, video_rank, video_search_fields
-from patchwork.db.models import Channel, ChannelTerm, Video, VideoTerm
+from patchwork.db.models import Channel, ChannelTerm, Video, VideoAvailability, VideoTerm
 from patchwork.db.types import utcnow
 from patchwork.legacy.dialect import as_text
 from patchwork.legacy.report import ImportReport
@@ -162,6 +163,10 @@ def _insert_videos(session: Session, rows: list[dict[str, Any]]) -> None:
         row["platform"], row["source_url"] = platform_of(row["video_id"])
         row["archived_at"] = row["updated_at"] = now
     session.execute(insert(Video), rows)
+    session.execute(
+        insert(VideoAvailability),
+        [availability_row(row["video_id"], row["archived_at"]) for row in rows],
+    )
     if not postings:
         return
     ids = session.execute(

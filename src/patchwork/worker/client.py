@@ -51,6 +51,7 @@ class Mode(enum.IntEnum):
     REARCHIVE = 1  # download it even so
     DELETE = 2  # the archive deletes the video; ``url`` is its id
     SCAN = 3  # list a source's entries (``scan`` says where to resume) and report them
+    CHECK = 4  # look again at an archived video (``check`` says which), no media: still there?
 
 
 #: The modes this worker runs, as plain numbers: a claim's ``mode`` may be another one.
@@ -68,6 +69,8 @@ class Claimed:
     scan: dict[str, Any] | None = field(default=None, hash=False)
     # A source's archive options for an archive job (max_height, auto_captions).
     options: dict[str, Any] | None = field(default=None, hash=False)
+    # A check job's video: video_id, url, and the thumbnail_url of its newest metadata version.
+    check: dict[str, Any] | None = field(default=None, hash=False)
 
 
 def sha256_of(path: Path) -> str:
@@ -211,6 +214,7 @@ class ApiClient:
             attempt=int(body.get("attempt") or 1),
             scan=_object_or_none(body.get("scan")),
             options=_object_or_none(body.get("options")),
+            check=_object_or_none(body.get("check")),
         )
 
     def progress(self, job_id: int, percent: float | None, message: str | None = None) -> None:

@@ -9,6 +9,7 @@ the upload too, failing the job as retryable.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import random
@@ -17,12 +18,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from patchwork import __version__
+from patchwork.worker.check import run_check
 from patchwork.worker.client import (
     KNOWN_MODES,
     ApiClient,
@@ -49,16 +51,18 @@ class Outcome(enum.StrEnum):
     SKIPPED = "skipped"  # a mode-0 job whose video the archive has: completed as skipped
     DELETED = "deleted"  # a delete job, completed
     SCANNED = "scanned"  # a scan job: its source listed, its entries reported, completed
+    CHECKED = "checked"  # a check job: the video looked at again, its answer completed
     FAILED = "failed"  # reported as failed, retryable or for good
-    BOT_CHECK = "bot-check"  # reported as failed (retryable); the worker rests before claiming
+    # failed (retryable) on a bot check, or a check met one or a rate limit: rest, then claim
+    BOT_CHECK = "bot-check"
     LOST = "lost"  # the lease is gone (cancelled, lapsed, done elsewhere): nothing to report
     STOPPED = "stopped"  # handed back (failed, retryable) because the worker is stopping
 
 
 #: After these, the worker waits its politeness pause before the next claim.
-PAUSE_AFTER = frozenset({Outcome.ARCHIVED, Outcome.SCANNED, Outcome.FAILED})
+PAUSE_AFTER = frozenset({Outcome.ARCHIVED, Outcome.SCANNED, Outcome.CHECKED, Outcome.FAILED})
 #: What the summary counts: each job done, and each failure reported.
-COUNTED = (Outcome.ARCHIVED, Outcome.SKIPPED, Outcome.DELETED, Outcome.SCANNED, Outcome.FAILED)
+COUNTED = tuple(o for o in Outcome if o not in (Outcome.BOT_CHECK, Outcome.LOST, Outcome.STOPPED))
 
 
 class Aborted(Exception):
@@ -182,15 +186,14 @@ class Runner:
                 return Outcome.DELETED
             if job.mode == Mode.SCAN:
                 return self._scan(job)
+            if job.mode == Mode.CHECK:
+                return self._check(job)
             self.client.heartbeat(f"Archiving {job.url}")
             known = _known_id(job.target)
             if job.mode == Mode.ARCHIVE and known and self.client.has_video(known):
                 return self._skip(job, known)
-            scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=self.config.workdir))
-            try:
+            with self._scratch() as scratch:
                 return self._archive(job, scratch)
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
         except LeaseLost as exc:
             log.warning("job %d: no longer ours (%s); moving on", job.job_id, exc)
             return Outcome.LOST
@@ -210,6 +213,15 @@ class Runner:
             log.exception("job %d: %s", job.job_id, exc)
             self._fail(job, f"{type(exc).__name__}: {exc}", True)
             return Outcome.FAILED
+
+    @contextlib.contextmanager
+    def _scratch(self) -> Iterator[Path]:
+        """The job's own folder under the workdir, removed whatever happens."""
+        scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=self.config.workdir))
+        try:
+            yield scratch
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def _fail(self, job: Claimed, error: str, retryable: bool, retry_after: float = 0) -> None:
         self.stats[Outcome.FAILED] += 1
@@ -236,6 +248,21 @@ class Runner:
         log.info("job %d: scanned %s (%d entries)", job.job_id, job.url, position)
         self.stats[Outcome.SCANNED] += 1
         return Outcome.SCANNED
+
+    def _check(self, job: Claimed) -> Outcome:
+        self.client.heartbeat(f"Checking {job.url}")
+
+        def on_upload(_done: int, _size: int) -> None:
+            if self.abort.is_set():
+                raise Aborted("stopped during the upload")
+
+        with self._scratch() as scratch:
+            result = run_check(
+                job, self.client, self.downloader, scratch, stop=self.stop, on_upload=on_upload
+            )
+        log.info("job %d: checked %s: %s", job.job_id, job.url, result.describe())
+        self.stats[Outcome.CHECKED] += 1
+        return Outcome.BOT_CHECK if result.cools_down else Outcome.CHECKED
 
     def _archive(self, job: Claimed, scratch: Path) -> Outcome:
         skipped: list[str] = []

@@ -17,9 +17,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.ingest.targets import Target, TargetError
 from patchwork.archive.queue import kinds, lifecycle
-from patchwork.archive.queue.kinds import KINDS, REGISTERED, archive, delete, kind_of, scan
+from patchwork.archive.queue.kinds import KINDS, REGISTERED, archive, check, delete, kind_of, scan
 from patchwork.archive.queue.kinds.base import Completion, CompletionResult, JobKind
 from patchwork.archive.queue.records import Actor, InvalidRequest, JobInfo, held_job
 from patchwork.archive.queue.states import JobMode, JobState
@@ -46,12 +47,13 @@ PROTOCOL_NAMES = (
 
 
 def test_every_mode_has_exactly_one_registered_kind() -> None:
-    assert (archive, delete, scan) == REGISTERED
+    assert (archive, delete, scan, check) == REGISTERED
     assert {
         JobMode.ARCHIVE: archive,
         JobMode.REARCHIVE: archive,
         JobMode.DELETE: delete,
         JobMode.SCAN: scan,
+        JobMode.CHECK: check,
     } == KINDS
     for kind in REGISTERED:
         missing = [name for name in PROTOCOL_NAMES if not hasattr(kind, name)]
@@ -59,14 +61,15 @@ def test_every_mode_has_exactly_one_registered_kind() -> None:
 
 
 def test_the_refusal_of_an_unknown_mode_lists_the_registered_ones() -> None:
-    for mode in (4, -1, 7):
+    for mode in (5, -1, 7):
         with pytest.raises(InvalidRequest) as refused:
             kind_of(mode)
         assert str(refused.value) == (
-            "mode must be 0 (archive), 1 (force re-archive), 2 (delete) or 3 (scan a source)"
+            "mode must be 0 (archive), 1 (force re-archive), 2 (delete), 3 (scan a source) "
+            "or 4 (check a video)"
         )
     assert kinds.mode_names() == {
-        0: "archive", 1: "force re-archive", 2: "delete", 3: "scan a source",
+        0: "archive", 1: "force re-archive", 2: "delete", 3: "scan a source", 4: "check a video",
     }  # fmt: skip
 
 
@@ -125,6 +128,7 @@ class FakeKind:
         job: JobInfo,
         report: Completion,
         now: datetime,
+        policy: CheckPolicy,
     ) -> CompletionResult:
         def run() -> JobInfo:
             with db.transaction() as session:
@@ -171,7 +175,8 @@ def test_a_registered_kind_is_queued_claimed_and_completed_through_the_registry(
     # The error for an unknown mode now names the fake in place of delete.
     unknown = enqueue(client, tokens.admin, "fake-two", mode=5)
     assert unknown.get_json() == {
-        "error": "mode must be 0 (archive), 1 (force re-archive), 2 (fake) or 3 (scan a source)"
+        "error": "mode must be 0 (archive), 1 (force re-archive), 2 (fake), 3 (scan a source) "
+        "or 4 (check a video)"
     }
 
 
@@ -179,7 +184,9 @@ def test_a_kind_left_out_of_the_registry_cannot_be_queued(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delitem(KINDS, JobMode.DELETE)
-    with pytest.raises(InvalidRequest, match=r"^mode must be 0 \(archive\), 1 \(.*\) or 3 \("):
+    with pytest.raises(
+        InvalidRequest, match=r"^mode must be 0 \(archive\), 1 \(.*\), 3 \(.*\) or 4 \("
+    ):
         lifecycle.enqueue(db, "dQw4w9WgXcQ", 2, Actor(None, "t"))
 
 
@@ -222,4 +229,6 @@ def test_the_worker_runs_a_delete_job_and_hands_back_a_mode_it_does_not_know(
     assert client.calls[0] == ("complete", 1, {})
     assert client.calls[1][:2] == ("fail", 2) and client.calls[1][3] is True
     assert "cannot run mode 9 jobs" in client.calls[1][2]
-    assert runner.stats == {"archived": 0, "skipped": 0, "deleted": 1, "scanned": 0, "failed": 1}
+    assert runner.stats == {
+        "archived": 0, "skipped": 0, "deleted": 1, "scanned": 0, "checked": 0, "failed": 1,
+    }  # fmt: skip

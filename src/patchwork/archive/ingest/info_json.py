@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from patchwork.archive.availability.rows import unknown_availability
 from patchwork.archive.catalog.records import romanized_name_of
 from patchwork.archive.ingest.regular_files import FileTooLarge, NotRegularFile, read_capped
 from patchwork.archive.ingest.source_urls import http_url
@@ -47,6 +48,9 @@ class VideoMetadata:
     platform: str
     source_url: str | None
     channel_description: str | None = None
+    # Kept only in a check's version history (patchwork.archive.availability.history).
+    tags: tuple[str, ...] | None = None
+    thumbnail_url: str | None = None
 
 
 def parse_info(info: Mapping[str, Any]) -> VideoMetadata:
@@ -83,7 +87,15 @@ def parse_info(info: Mapping[str, Any]) -> VideoMetadata:
         duration=_duration(info.get("duration")),
         platform=platform[:64],
         source_url=http_url(_text(info.get("webpage_url")) or _text(info.get("original_url"))),
+        tags=_tags(info.get("tags")),
+        thumbnail_url=http_url(_text(info.get("thumbnail"))),
     )
+
+
+def _tags(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list):
+        return None
+    return tuple(tag for tag in (_text(item)[:255] for item in value[:500]) if tag)
 
 
 def usable_id(value: str) -> bool:
@@ -166,6 +178,9 @@ def upsert_video(
     if source_target is not None and video.source_target is None:
         video.source_target = source_target
     session.flush()
+    if created:
+        # In the video's own transaction: no video is ever without its availability row.
+        session.add(unknown_availability(video.video_id, video.archived_at))
     _upsert_channel(session, meta)
     return video, created
 

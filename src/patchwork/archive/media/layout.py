@@ -13,6 +13,7 @@ thumbnails/{video_id}[.{version}].{ext}                     thumbnail
 metadata/{video_id}[.{version}].info.json                   yt-dlp's metadata, verbatim
 captions/{video_id}/{video_id}.{lang}[.{version}].{ext}     captions
 channels/{channel_id}/avatar.jpg, banner.jpg                channel images (one per channel)
+history/{video_id}/{n}.{version}.{info.json|jpg|webp|png}   metadata version n (never replaced)
 ```
 """
 
@@ -27,6 +28,7 @@ METADATA_EXT = "info.json"
 VERSION = re.compile(r"(?:j[0-9]+a[0-9]+|i)-[0-9a-f]{8}")
 FILE_FOLDERS = {"video": "video", "thumbnail": "thumbnails", "metadata": "metadata"}
 CHANNEL_IMAGES = {"channel-avatar": "avatar.jpg", "channel-banner": "banner.jpg"}
+HISTORY_FOLDER = "history"
 
 
 def job_version(job_id: int, attempt: int) -> str:
@@ -74,6 +76,16 @@ def file_key(kind: str, ext: str, video_id: str, version: str | None = None) -> 
     if kind.startswith("captions/"):
         return caption_key(video_id, kind.split("/", 1)[1], ext, version)
     raise ValueError(f"{kind!r} is not a kind of video file")
+
+
+def history_key(video_id: str, number: int, version: str, ext: str) -> str:
+    """An object of metadata version ``number`` (patchwork.archive.availability.history):
+    written once, referenced by its ``video_versions`` row, deleted only with the video."""
+    return f"{HISTORY_FOLDER}/{video_id}/{number}.{version}.{ext}"
+
+
+def history_prefix(video_id: str) -> str:
+    return f"{HISTORY_FOLDER}/{video_id}/"
 
 
 def video_prefixes(video_id: str) -> list[str]:

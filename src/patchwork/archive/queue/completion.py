@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from patchwork.archive.availability.policy import DEFAULT_POLICY, CheckPolicy
 from patchwork.archive.queue.kinds import kind_of
 from patchwork.archive.queue.kinds.base import Completion, CompletionResult
 from patchwork.archive.queue.records import Actor, JobInfo, JobNotFound, refuse_unless_leased
@@ -29,6 +30,7 @@ def complete_job(
     completion: Completion,
     *,
     now: datetime | None = None,
+    policy: CheckPolicy = DEFAULT_POLICY,
 ) -> CompletionResult:
     now = now or utcnow()
     with db.reading() as session:
@@ -40,4 +42,4 @@ def complete_job(
         info = JobInfo.of(job)
     # Refuse early without locking; the kind checks the lease again, locked, when committing.
     refuse_unless_leased(info, actor, now)
-    return kind_of(info.mode).complete(db, storage, actor, info, completion, now)
+    return kind_of(info.mode).complete(db, storage, actor, info, completion, now, policy)

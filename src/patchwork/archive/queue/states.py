@@ -30,6 +30,7 @@ class JobMode(enum.IntEnum):
     REARCHIVE = 1  # archive it again, replacing what the archive holds
     DELETE = 2  # delete the video (the job's target is its id)
     SCAN = 3  # list a source's entries and queue the new ones (the target is source:<id>)
+    CHECK = 4  # re-extract a video's metadata: is it still on its site? (check:<video_id>)
 
 
 class JobEventName(enum.StrEnum):

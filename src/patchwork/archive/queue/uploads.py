@@ -18,6 +18,8 @@ import logging
 from dataclasses import dataclass
 from typing import IO, BinaryIO, cast
 
+from patchwork.archive.availability.policy import DEFAULT_POLICY, CheckPolicy
+from patchwork.archive.availability.scheduling import schedule_due_checks
 from patchwork.archive.queue import lifecycle, staging, worker_clients
 from patchwork.archive.queue.kinds import kind_of
 from patchwork.archive.queue.records import Actor, JobInfo, check_lease
@@ -67,6 +69,7 @@ def claim_job(
     client: str | None,
     owner: str | None,
     lease_seconds: int,
+    checks: CheckPolicy = DEFAULT_POLICY,
 ) -> JobInfo | None:
     """Lease the next job to ``actor`` (``None``: the queue is empty).
 
@@ -79,8 +82,10 @@ def claim_job(
     if client is None:
         worker_clients.mark_incompatible(db, actor, owner)
         raise OriginalWorker(worker_clients.FIX)
-    # Due subscriptions become scan jobs now, as lapsed leases are reclaimed: no daemon.
+    # Due subscriptions become scan jobs now, and due videos check jobs (within ``checks``'
+    # hourly budget), as lapsed leases are reclaimed: no daemon.
     scheduling.schedule_due_scans(db)
+    schedule_due_checks(db, checks)
     job = lifecycle.claim_next_job(db, actor, lease_seconds=lease_seconds, owner=owner)
     if job is None:
         return None

@@ -6,7 +6,8 @@ it, and how completing turns the staged files into archive state. The queue's se
 the registry (:func:`kind_of`), never the mode: enqueueing parses the target with the kind,
 completing (:mod:`patchwork.archive.queue.completion`) hands the job to the kind.
 
-``archive`` runs modes 0 and 1, ``delete`` mode 2, ``scan`` mode 3 (a source's listing).
+``archive`` runs modes 0 and 1, ``delete`` mode 2, ``scan`` mode 3 (a source's listing),
+``check`` mode 4 (is an archived video still on its site?).
 
 Adding a job kind:
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from patchwork.archive.queue.kinds import archive, delete, scan
+from patchwork.archive.queue.kinds import archive, check, delete, scan
 from patchwork.archive.queue.kinds.base import JobKind
 from patchwork.archive.queue.records import InvalidRequest
 from patchwork.archive.queue.states import JobMode
@@ -37,6 +38,7 @@ REGISTERED: tuple[JobKind, ...] = (
     archive,
     delete,
     scan,
+    check,
 )
 
 

@@ -21,6 +21,7 @@ from typing import BinaryIO, Final, cast
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from patchwork.archive.availability.policy import DEFAULT_POLICY, CheckPolicy
 from patchwork.archive.catalog.records import romanized_name_of
 from patchwork.archive.ingest.info_json import VideoMetadata, upsert_video
 from patchwork.archive.ingest.targets import Target, normalise_url
@@ -89,6 +90,7 @@ def complete(
     job: JobInfo,
     report: Completion,
     now: datetime,
+    policy: CheckPolicy = DEFAULT_POLICY,
 ) -> CompletionResult:
     if report.skipped is not None:
         return _complete_skipped(db, actor, job, report.skipped, now)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from patchwork.archive.availability.observations import CheckReport
+from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.ingest.info_json import VideoMetadata
 from patchwork.archive.ingest.targets import Target
 from patchwork.archive.ingest.video_files import NewFile
@@ -33,6 +35,8 @@ class Completion:
     files: tuple[str, ...] | None = None
     # Mode 0 only: the worker found this video already archived and downloaded nothing.
     skipped: str | None = None
+    # A check job's answer: what the worker saw on the video's site.
+    check: CheckReport | None = None
 
 
 @dataclass(frozen=True)
@@ -89,12 +93,14 @@ class JobKind(Protocol):
         job: JobInfo,
         report: Completion,
         now: datetime,
+        policy: CheckPolicy,
     ) -> CompletionResult:
         """Turn the job's staged files and the worker's report into archive state, and mark
         the job done in the same transaction (or refuse, leaving the archive as it was).
 
         Called with the lease checked once without a lock; the kind checks it again, locked
         (:func:`records.held_job`), in the transaction that finishes the job
-        (:func:`transitions.finish_job`).
+        (:func:`transitions.finish_job`). ``policy`` is the server's availability settings,
+        which only check jobs read.
         """
         ...

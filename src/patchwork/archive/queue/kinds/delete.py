@@ -12,6 +12,7 @@ from typing import Final
 
 from sqlalchemy import delete, select
 
+from patchwork.archive.availability.policy import DEFAULT_POLICY, CheckPolicy
 from patchwork.archive.ingest.targets import Target, delete_target
 from patchwork.archive.ingest.video_files import remove_video_objects
 from patchwork.archive.queue.kinds.base import Completion, CompletionResult
@@ -47,6 +48,7 @@ def complete(
     job: JobInfo,
     report: Completion,
     now: datetime,
+    policy: CheckPolicy = DEFAULT_POLICY,
 ) -> CompletionResult:
     video_id = job.url
 

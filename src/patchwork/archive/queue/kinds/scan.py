@@ -17,6 +17,7 @@ from typing import Final
 
 from sqlalchemy import select
 
+from patchwork.archive.availability.policy import DEFAULT_POLICY, CheckPolicy
 from patchwork.archive.ingest.targets import Target, TargetError
 from patchwork.archive.queue.kinds.base import Completion, CompletionResult
 from patchwork.archive.queue.records import Actor, JobInfo, held_job
@@ -69,6 +70,7 @@ def complete(
     job: JobInfo,
     report: Completion,
     now: datetime,
+    policy: CheckPolicy = DEFAULT_POLICY,
 ) -> CompletionResult:
     source_id = source_of_job(job.target)
 

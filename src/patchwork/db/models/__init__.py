@@ -1,4 +1,9 @@
-"""The data model (docs/design.md, "Data model"); each docstring names the original's table."""
+"""The data model (docs/design.md, "Data model"); each docstring names the original's table.
+
+The core tables are here; subscriptions' (:mod:`.sources`) and lost media's
+(:mod:`.availability`) have modules of their own, re-exported below so every model is
+``patchwork.db.models.<Name>``.
+"""
 
 from __future__ import annotations
 
@@ -12,51 +17,20 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     SmallInteger,
     String,
-    Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects import mysql
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.orm import Mapped, mapped_column
 
+from patchwork.db.models.base import (
+    MYSQL_TABLE_ARGS,
+    NAMING_CONVENTION,
+    Base,
+    SearchTerm,
+    SearchText,
+)
 from patchwork.db.types import BigId, IdString, LongText, UtcDateTime, utcnow
-
-# Deterministic constraint names keep migrations identical on every database.
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def SearchText() -> TypeEngine[str]:
-    """Normalised search text compared byte for byte (``LIKE`` must not fold anything more)."""
-    return Text().with_variant(
-        mysql.MEDIUMTEXT(charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
-    )
-
-
-def SearchTerm() -> TypeEngine[str]:
-    """An index term, ordered by code point so a word prefix is one range on every database."""
-    return (
-        String(64)
-        .with_variant(
-            mysql.VARCHAR(64, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
-        )
-        .with_variant(String(64, collation="C"), "postgresql")
-    )
-
-
-MYSQL_TABLE_ARGS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Video(Base):
@@ -221,6 +195,8 @@ class Job(Base):
         Index("ix_jobs_target_state", "target", "state"),
         Index("ix_jobs_lease", "state", "lease_expires_at"),
         Index("ix_jobs_source_state", "source_id", "state"),
+        # The availability checks' hourly budget counts a mode's jobs by creation time.
+        Index("ix_jobs_mode_created", "mode", "created_at"),
         MYSQL_TABLE_ARGS,
     )
 
@@ -296,78 +272,37 @@ class KeyValue(Base):
     value: Mapped[str | None] = mapped_column(String(255))
 
 
-class Source(Base):
-    """A subscription: a channel, playlist or feed that scan jobs enumerate (docs/sources.md).
+# Imported last: they build on Base above.
+from patchwork.db.models.availability import (  # noqa: E402
+    AvailabilityCheck,
+    CheckCount,
+    VideoAvailability,
+    VideoVersion,
+)
+from patchwork.db.models.sources import Source, SourceEntry  # noqa: E402
 
-    ``url_key`` is the normalised URL (patchwork.archive.sources.urls), unique. The ``scan_*``
-    columns are the checkpoint of the scan in progress: a scan job that is claimed again
-    after its lease lapsed resumes from ``scan_position``.
-    """
-
-    __tablename__ = "sources"
-    __table_args__ = (
-        Index("ix_sources_due", "enabled", "next_scan_at", "id"),
-        MYSQL_TABLE_ARGS,
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    url: Mapped[str] = mapped_column(LongText())
-    url_key: Mapped[str] = mapped_column(IdString(512), unique=True)
-    name: Mapped[str] = mapped_column(String(255))
-    scan_every_seconds: Mapped[int] = mapped_column(Integer, default=21600)
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    first_scan_limit: Mapped[int | None] = mapped_column(Integer)
-    title_include: Mapped[str | None] = mapped_column(Text)
-    title_exclude: Mapped[str | None] = mapped_column(Text)
-    min_duration: Mapped[int | None] = mapped_column(Integer)
-    max_duration: Mapped[int | None] = mapped_column(Integer)
-    uploaded_after: Mapped[date | None] = mapped_column(Date)
-    skip_shorts: Mapped[bool] = mapped_column(Boolean, default=False)
-    skip_live: Mapped[bool] = mapped_column(Boolean, default=False)
-    skip_upcoming: Mapped[bool] = mapped_column(Boolean, default=True)
-    archive_options: Mapped[str | None] = mapped_column(Text)  # JSON
-    next_scan_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    last_scan_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    last_scan_entries: Mapped[int | None] = mapped_column(Integer)
-    scan_job_id: Mapped[int | None] = mapped_column(BigInteger)  # the newest scan job
-    scan_full: Mapped[bool] = mapped_column(Boolean, default=False)
-    scan_retry_failed: Mapped[bool] = mapped_column(Boolean, default=False)
-    scan_position: Mapped[int] = mapped_column(Integer, default=0)
-    scan_known_run: Mapped[int] = mapped_column(Integer, default=0)
-    entries_found: Mapped[int] = mapped_column(Integer, default=0)
-    entries_filtered: Mapped[int] = mapped_column(Integer, default=0)
-    entries_known: Mapped[int] = mapped_column(Integer, default=0)
-    created_by_token_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tokens.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
-
-
-class SourceEntry(Base):
-    """An entry a scan of a source reported, once per source; deleted with the source.
-
-    ``status`` says what became of it: ``queued`` (``job_id`` is its archive job), ``known``
-    (archived, queued or failed already when found) or ``filtered`` (``reason`` says which
-    filter dropped it).
-    """
-
-    __tablename__ = "source_entries"
-    __table_args__ = (
-        UniqueConstraint("source_id", "entry_key"),
-        Index("ix_source_entries_listing", "source_id", "id"),
-        MYSQL_TABLE_ARGS,
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    source_id: Mapped[int] = mapped_column(BigId, ForeignKey("sources.id", ondelete="CASCADE"))
-    entry_key: Mapped[str] = mapped_column(IdString(512))
-    url: Mapped[str] = mapped_column(LongText())
-    title: Mapped[str | None] = mapped_column(LongText())
-    duration: Mapped[int | None] = mapped_column(Integer)
-    upload_date: Mapped[date | None] = mapped_column(Date)
-    live_status: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(String(255))
-    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
-    found_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+__all__ = [
+    "MYSQL_TABLE_ARGS",
+    "NAMING_CONVENTION",
+    "AvailabilityCheck",
+    "Base",
+    "Caption",
+    "Channel",
+    "ChannelTerm",
+    "CheckCount",
+    "Job",
+    "JobEvent",
+    "KeyValue",
+    "SearchTerm",
+    "SearchText",
+    "Source",
+    "SourceEntry",
+    "StoredFile",
+    "Token",
+    "Video",
+    "VideoAvailability",
+    "VideoTerm",
+    "VideoVersion",
+    "ViewCount",
+    "Worker",
+]
