@@ -17,7 +17,16 @@ from sqlalchemy.engine import Engine
 from patchwork.archive.tokens import authenticate
 from patchwork.cli import cli
 from patchwork.db import Database
-from patchwork.db.models import Base, Channel, Job, JobEvent, StoredFile, Token, Video
+from patchwork.db.models import (
+    Base,
+    Channel,
+    Job,
+    JobEvent,
+    StoredFile,
+    Token,
+    Video,
+    VideoAvailability,
+)
 from support.legacy_awkward import QUEUE_SECRET, SECRETS, STRANGER_SECRET, WORKER_SECRET, run, song
 from support.legacy_fixtures import fill, source_url
 
@@ -274,3 +283,14 @@ def test_a_rerun_never_replaces_an_exact_file_row(awkward: str, db: Database) ->
     with db.reading() as session:
         row = session.scalars(select(StoredFile).where(StoredFile.video_id == "dQw4w9WgXcQ")).one()
         assert (row.storage_key, row.size_bytes, row.size_is_approximate) == (exact_key, 777, False)
+
+
+def test_every_copied_video_has_its_availability_row(awkward: str, db: Database) -> None:
+    run(awkward, db)
+    with db.reading() as session:
+        videos = set(session.scalars(select(Video.video_id)))
+        rows = {
+            v: s
+            for v, s in session.execute(select(VideoAvailability.video_id, VideoAvailability.state))
+        }
+    assert videos and rows == dict.fromkeys(videos, "unknown")

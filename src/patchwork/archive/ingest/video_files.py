@@ -251,6 +251,8 @@ def remove_video_objects(
                 )
             ):
                 doomed.add(info.key)
+    if versions:  # the metadata history's objects, those a crashed check left included
+        doomed.update(info.key for info in storage.list(layout.history_prefix(video_id)))
     for key in sorted(doomed):
         storage.delete(key)
     return len(doomed)

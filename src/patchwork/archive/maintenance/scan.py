@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from patchwork.archive.media.layout import parse_key
+from patchwork.archive.media.layout import HISTORY_FOLDER, parse_key
 from patchwork.db import Database
 from patchwork.db.models import Caption, Channel, StoredFile, Video
 from patchwork.storage import ObjectInfo, Storage, StorageError, guess_content_type
@@ -140,6 +140,8 @@ def _scan_page(
     new_captions: list[Caption] = []
     for info, p in parsed:
         report.objects += 1
+        if info.key.startswith(f"{HISTORY_FOLDER}/"):
+            continue  # metadata versions: their rows point at them, no file row adopts them
         if p is None:
             report.unknown.add(info.key)
             continue

@@ -20,7 +20,15 @@ from patchwork.archive.queue.records import Actor, JobInfo, held_job
 from patchwork.archive.queue.states import JobMode
 from patchwork.archive.queue.transitions import finish_job
 from patchwork.db import Database
-from patchwork.db.models import Caption, StoredFile, Video, ViewCount
+from patchwork.db.models import (
+    AvailabilityCheck,
+    Caption,
+    StoredFile,
+    Video,
+    VideoAvailability,
+    VideoVersion,
+    ViewCount,
+)
 from patchwork.db.retry import retrying
 from patchwork.storage import Storage
 
@@ -71,7 +79,25 @@ def complete(
             keys.update(
                 session.scalars(select(Caption.storage_key).where(Caption.video_id == video_id))
             )
-            for model in (Caption, StoredFile, ViewCount):
+            keys.update(
+                key
+                for key in session.scalars(
+                    select(VideoVersion.info_key).where(VideoVersion.video_id == video_id)
+                ).all()
+                + session.scalars(
+                    select(VideoVersion.thumbnail_key).where(VideoVersion.video_id == video_id)
+                ).all()
+                if key
+            )
+            # Explicitly, not by cascade: SQLite enforces foreign keys only when asked to.
+            for model in (
+                Caption,
+                StoredFile,
+                ViewCount,
+                VideoVersion,
+                AvailabilityCheck,
+                VideoAvailability,
+            ):
                 session.execute(delete(model).where(model.video_id == video_id))
             session.execute(delete(Video).where(Video.video_id == video_id))
             session.flush()
