@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from patchwork.cli import availability as availability_cli
 from patchwork.cli import database, demo, importer, search, serve, tokens
 from patchwork.cli import jobs as jobs_cli
 from patchwork.cli import legacy as legacy_cli
@@ -68,6 +69,7 @@ cli.add_command(tokens.tokens)
 cli.add_command(demo.demo)
 cli.add_command(jobs_cli.jobs)
 cli.add_command(sources_cli.sources)
+cli.add_command(availability_cli.availability)
 cli.add_command(legacy_cli.legacy)
 cli.add_command(storage_cli.storage)
 cli.add_command(search.search)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from patchwork.archive.availability import counters
 from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.availability.reasons import (
     INCONCLUSIVE_REASONS,
@@ -16,7 +17,7 @@ from patchwork.archive.availability.reasons import (
 )
 from patchwork.archive.availability.rows import unknown_availability
 from patchwork.archive.availability.rule import Observation, observe
-from patchwork.db.models import AvailabilityCheck, CheckCount, VideoAvailability
+from patchwork.db.models import AvailabilityCheck, VideoAvailability
 from patchwork.errors import InvalidInput
 
 MAX_MESSAGE = 2000
@@ -94,10 +95,6 @@ def record_observation(
         )
     )
     changed = observe(row, Observation(report.outcome, report.reason, now), policy)
-    session.execute(
-        update(CheckCount)
-        .where(CheckCount.outcome == report.outcome.value)
-        .values(count=CheckCount.count + 1)
-    )
+    counters.bump(session, report.outcome.value)
     session.flush()
     return row, changed

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
+from patchwork.archive.availability import counters
 from patchwork.archive.availability.check_jobs import check_target, check_url
 from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.availability.rows import availability_row
@@ -28,7 +29,7 @@ from patchwork.archive.queue.records import SYSTEM, Actor
 from patchwork.archive.queue.states import ACTIVE_STATES, JobMode
 from patchwork.db import Database
 from patchwork.db.dialect import claim_lock, read_committed, serialize_on
-from patchwork.db.models import CheckCount, Job, Video, VideoAvailability
+from patchwork.db.models import Job, Video, VideoAvailability
 from patchwork.db.retry import retrying
 from patchwork.db.types import utcnow
 
@@ -88,9 +89,7 @@ def schedule_due_checks(
     def run() -> list[int]:
         with db.transaction() as session:
             read_committed(session)
-            session.scalars(
-                select(CheckCount).where(CheckCount.outcome == "queued").with_for_update()
-            ).first()
+            counters.lock_scheduling(session)
             room = min(limit, budget_of(session, policy, now).room)
             if room <= 0:
                 return []
@@ -108,7 +107,7 @@ def schedule_due_checks(
             queued = queue_checks(session, video_ids, SYSTEM, now)
             return [job_id for job_id, created in queued.values() if created]
 
-    return retrying(run)
+    return retrying(run, duplicates=True)
 
 
 def queue_checks(
@@ -151,11 +150,7 @@ def queue_checks(
             .values(check_from=now)
         )
     if job_ids:
-        session.execute(
-            update(CheckCount)
-            .where(CheckCount.outcome == "queued")
-            .values(count=CheckCount.count + len(job_ids))
-        )
+        counters.bump(session, counters.QUEUED, len(job_ids))
     created = set(job_ids)
     return {
         video_id: (waiting[key], waiting[key] in created)
@@ -187,7 +182,7 @@ def request_checks(
             session.flush()
             return queue_checks(session, sorted(found), actor, now)
 
-    return retrying(run)
+    return retrying(run, duplicates=True)
 
 
 def move_to_front(

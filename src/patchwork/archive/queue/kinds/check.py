@@ -125,7 +125,7 @@ def complete(
             return JobInfo.of(held)
 
     try:
-        done = retrying(commit)
+        done = retrying(commit, duplicates=True)
     except BaseException:
         history.discard(storage, placed)
         raise

@@ -79,16 +79,12 @@ def complete(
             keys.update(
                 session.scalars(select(Caption.storage_key).where(Caption.video_id == video_id))
             )
-            keys.update(
-                key
-                for key in session.scalars(
-                    select(VideoVersion.info_key).where(VideoVersion.video_id == video_id)
-                ).all()
-                + session.scalars(
-                    select(VideoVersion.thumbnail_key).where(VideoVersion.video_id == video_id)
-                ).all()
-                if key
-            )
+            for info_key, thumbnail_key in session.execute(
+                select(VideoVersion.info_key, VideoVersion.thumbnail_key).where(
+                    VideoVersion.video_id == video_id
+                )
+            ):
+                keys.update(key for key in (info_key, thumbnail_key) if key)
             # Explicitly, not by cascade: SQLite enforces foreign keys only when asked to.
             for model in (
                 Caption,
