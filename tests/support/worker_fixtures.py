@@ -34,7 +34,8 @@ TYPES = {
 
 @dataclass
 class Source:
-    """Serves ``files`` (path -> bytes); any other path answers 404.
+    """Serves ``files`` (path -> bytes); any other path answers 404, and a path in
+    ``statuses`` answers that status (a 429, a 503) instead.
 
     With ``gate`` set, a GET sends half the file, sets ``waiting`` and holds the rest
     until ``gate`` is set.
@@ -42,6 +43,7 @@ class Source:
 
     base: str = ""
     files: dict[str, bytes] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     gate: threading.Event | None = None
     waiting: threading.Event = field(default_factory=threading.Event)
@@ -58,6 +60,9 @@ def source() -> Iterator[Source]:
         def _answer(self, body: bool) -> None:
             state.requests.append(f"{self.command} {self.path}")
             data = state.files.get(self.path)
+            if self.path in state.statuses:
+                self.send_error(state.statuses[self.path])
+                return
             if data is None:
                 self.send_error(404, "Not Found")
                 return

@@ -1,0 +1,108 @@
+"""Acceptance (issue 16), on loopback only: three videos archived from a local site, then one
+page answers 404, one changes its title, one stays; ``patchwork availability check`` and
+``patchwork worker --once`` (a real process) find the first gone after two checks, keep the
+second's old title in its history, leave the third available; a 429 changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from test_subscriptions_e2e import page_with_video, patchwork
+
+from patchwork.db import Database
+from patchwork.db.models import AvailabilityCheck, Video, VideoAvailability, VideoVersion
+from support.worker_fixtures import MP4, WEBM, LiveServer, Source
+from support.worker_process import finish, start_worker
+
+
+def _ids(db: Database, source: Source) -> dict[str, str]:
+    with db.reading() as session:
+        rows = session.execute(select(Video.source_url, Video.video_id)).all()
+    return {url.rsplit("/", 1)[-1].removesuffix(".html"): video_id for url, video_id in rows}
+
+
+def _state(db: Database, video_id: str) -> tuple[str, str | None]:
+    with db.reading() as session:
+        row = session.get(VideoAvailability, video_id)
+        assert row is not None
+        return row.state, row.reason
+
+
+def _work(live: LiveServer, tmp_path: Path) -> str:
+    code, output = finish(start_worker(live, tmp_path / "work", "checker"))
+    assert code == 0, output
+    return output
+
+
+def test_gone_renamed_and_kept_videos_after_checks_by_a_real_worker(
+    live: LiveServer, source: Source, db: Database, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    for name, media, data in (
+        ("gone", "webm", WEBM),
+        ("renamed", "mp4", MP4),
+        ("kept", "webm", WEBM),
+    ):
+        page_with_video(source, name, media, data)
+        live.enqueue(source.url(f"/p/{name}.html"))
+    _work(live, tmp_path)
+    ids = _ids(db, source)
+    assert sorted(ids) == ["gone", "kept", "renamed"]
+    assert {_state(db, v) for v in ids.values()} == {("unknown", None)}
+    with db.reading() as session:
+        archived_title = session.scalars(
+            select(Video.title).where(Video.video_id == ids["renamed"])
+        ).one()
+    # yt-dlp's generic extractor names the page's first <video> "<title> (1)".
+    new_title = archived_title.replace("Song renamed", "Song renamed (2026 remaster)")
+    assert new_title != archived_title
+
+    # The site changes: one page is gone, one has a new title, one stays as it was.
+    del source.files["/p/gone.html"]
+    source.files["/p/renamed.html"] = source.files["/p/renamed.html"].replace(
+        b"<title>Song renamed</title>", b"<title>Song renamed (2026 remaster)</title>"
+    )
+    patchwork(cli_env, "availability", "check", *ids.values())
+    _work(live, tmp_path)
+    assert _state(db, ids["gone"]) == ("unknown", None)  # one answer is not enough
+    assert _state(db, ids["renamed"]) == ("available", None)
+    assert _state(db, ids["kept"]) == ("available", None)
+    with db.reading() as session:
+        title = session.scalars(select(Video.title).where(Video.video_id == ids["renamed"])).one()
+        versions = session.execute(
+            select(VideoVersion.version, VideoVersion.title, VideoVersion.changed)
+            .where(VideoVersion.video_id == ids["renamed"])
+            .order_by(VideoVersion.version)
+        ).all()
+    assert title == new_title
+    assert [tuple(v) for v in versions] == [(1, archived_title, None), (2, new_title, "title")]
+    assert live.get(f"/api/video/{ids['renamed']}").json()["title"] == title
+    shown = patchwork(cli_env, "availability", "show", ids["renamed"])
+    assert f"(archived): {archived_title}\n" in shown
+
+    # The second definitive answer: gone, not found, since the first one.
+    patchwork(cli_env, "availability", "check", ids["gone"])
+    _work(live, tmp_path)
+    assert _state(db, ids["gone"]) == ("unavailable", "not-found")
+    lost = patchwork(cli_env, "availability", "lost")
+    assert lost.startswith("1 lost videos") and ids["gone"] in lost
+
+    # A 429 while checking the kept video: kept as evidence, changes nothing.
+    with db.reading() as session:
+        before = session.get(VideoAvailability, ids["kept"])
+        assert before is not None
+        since = before.since
+    source.statuses["/p/kept.html"] = 429
+    patchwork(cli_env, "availability", "check", ids["kept"])
+    output = _work(live, tmp_path)
+    assert "bot check" in output or "cool" in output.lower()
+    with db.reading() as session:
+        after = session.get(VideoAvailability, ids["kept"])
+        assert after is not None
+        assert (after.state, after.reason, after.since) == ("available", None, since)
+        seen = session.execute(
+            select(AvailabilityCheck.outcome, AvailabilityCheck.reason)
+            .where(AvailabilityCheck.video_id == ids["kept"])
+            .order_by(AvailabilityCheck.id)
+        ).all()
+    assert [tuple(s) for s in seen] == [("available", None), ("inconclusive", "rate-limited")]
