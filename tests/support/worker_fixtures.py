@@ -165,3 +165,12 @@ def live(app: Flask, db: Database) -> Iterator[LiveServer]:
     yield holder
     server.shutdown()
     server.server_close()
+
+
+def page_with_video(source: Source, name: str, media: str, data: bytes) -> None:
+    """``/p/<name>.html``: a page titled ``Song <name>`` with one <video> of ``data``."""
+    source.files[f"/p/{name}.html"] = (
+        f"<!DOCTYPE html><html><head><title>Song {name}</title></head><body>"
+        f'<video src="/m/{name}.{media}"></video></body></html>'
+    ).encode()
+    source.files[f"/m/{name}.{media}"] = data

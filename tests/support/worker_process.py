@@ -37,3 +37,16 @@ def start_worker(live: LiveServer, workdir: Path, name: str) -> subprocess.Popen
 def finish(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
     out, _ = proc.communicate(timeout=DEADLINE)
     return proc.returncode, out.decode(errors="replace")
+
+
+def patchwork(cli_env: dict[str, str], *args: str) -> str:
+    """Run ``patchwork ARGS`` as its own process with ``cli_env``; its output (status 0)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from patchwork.cli import main; main()", *args],
+        env={**os.environ, **cli_env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout

@@ -8,12 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import select
-from test_subscriptions_e2e import page_with_video, patchwork
 
 from patchwork.db import Database
 from patchwork.db.models import AvailabilityCheck, Video, VideoAvailability, VideoVersion
-from support.worker_fixtures import MP4, WEBM, LiveServer, Source
-from support.worker_process import finish, start_worker
+from support.worker_fixtures import MP4, WEBM, LiveServer, Source, page_with_video
+from support.worker_process import finish, patchwork, start_worker
 
 
 def _ids(db: Database, source: Source) -> dict[str, str]:

@@ -5,9 +5,6 @@ feed item is the only thing the next scan queues; filters drop what they should.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +12,10 @@ from sqlalchemy import func, select
 
 from patchwork.db import Database
 from patchwork.db.models import Job, SourceEntry, Video
-from support.worker_fixtures import MP4, WEBM, LiveServer, Source
-from support.worker_process import finish, start_worker
+from support.worker_fixtures import MP4, WEBM, LiveServer, Source, page_with_video
+from support.worker_process import finish, patchwork, start_worker
 
 WEBM2 = (Path(__file__).parents[2] / "src/patchwork/demo/pwdemo00002.webm").read_bytes()
-
-
-def patchwork(cli_env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", "from patchwork.cli import main; main()", *args],
-        env={**os.environ, **cli_env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def feed(source: Source, songs: list[str]) -> None:
@@ -42,14 +27,6 @@ def feed(source: Source, songs: list[str]) -> None:
         f'<?xml version="1.0"?><rss version="2.0"><channel><title>Songs</title>{items}'
         "</channel></rss>"
     ).encode()
-
-
-def page_with_video(source: Source, name: str, media: str, data: bytes) -> None:
-    source.files[f"/p/{name}.html"] = (
-        f"<!DOCTYPE html><html><head><title>Song {name}</title></head><body>"
-        f'<video src="/m/{name}.{media}"></video></body></html>'
-    ).encode()
-    source.files[f"/m/{name}.{media}"] = data
 
 
 def archived(live: LiveServer, db: Database) -> dict[str, bytes]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from patchwork.db.models import Video
-
 PREFIX = "check:"
 
 
@@ -15,12 +13,12 @@ def video_of_target(target: str) -> str | None:
     return target[len(PREFIX) :] or None if target.startswith(PREFIX) else None
 
 
-def check_url(video: Video) -> str | None:
+def check_url(video_id: str, source_url: str | None, platform: str | None) -> str | None:
     """Where the video's page is: the URL it was archived from, else its platform's."""
-    if video.source_url:
-        return video.source_url
-    if video.platform == "youtube":
-        return f"https://www.youtube.com/watch?v={video.video_id}"
-    if video.platform == "bilibili":
-        return f"https://www.bilibili.com/video/{video.video_id}"
+    if source_url:
+        return source_url
+    if platform == "youtube":
+        return f"https://www.youtube.com/watch?v={video_id}"
+    if platform == "bilibili":
+        return f"https://www.bilibili.com/video/{video_id}"
     return None

@@ -127,14 +127,18 @@ def queue_checks(
             .with_for_update()
         )
     }
-    videos = {
-        video.video_id: video
-        for video in session.scalars(select(Video).where(Video.video_id.in_(list(targets))))
+    # Only the columns a check's URL needs: a video's row carries its whole description.
+    urls = {
+        video_id: check_url(video_id, source_url, platform)
+        for video_id, source_url, platform in session.execute(
+            select(Video.video_id, Video.source_url, Video.platform).where(
+                Video.video_id.in_(list(targets))
+            )
+        )
     }
     fresh: list[tuple[str, Target]] = []
     for video_id, key in targets.items():
-        video = videos.get(video_id)
-        url = check_url(video) if video is not None else None
+        url = urls.get(video_id)
         if key not in waiting and url is not None:
             fresh.append((video_id, Target(key, url)))
     job_ids = insert_jobs(
