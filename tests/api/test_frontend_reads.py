@@ -311,6 +311,9 @@ NULLABLE = {
     "incompatible_reason",
     "most_recent_archived_at",  # Patchwork's own
     "romanized_name",  # Patchwork's own: null when it equals the name
+    # Patchwork's own object (issue 16): its times and reason are null until a check knows them.
+    "availability",  # /api/video/<id>
+    "archive_availability",  # /api/database/video_data/<id>
 }
 
 

@@ -32,6 +32,8 @@ from patchwork.archive.tokens import create_token
 from patchwork.config import Settings
 from patchwork.demo import load_demo
 from patchwork.state import app_state
+from support.check_steps import checked
+from support.queue_fixtures import Tokens, info
 
 MAX_EXAMPLES = 25
 MAX_SECONDS = 2.0
@@ -43,8 +45,10 @@ CHECKS = [
     response_schema_conformance,
 ]
 # Known ids, so the found paths of by-id operations are fuzzed too, not only their 404s (a
-# source is added by the test: the demo has none).
-KNOWN = {"video_id": "pwdemo00001", "channel_id": "UCpatchworkdemo0000000001"}
+# source is added by the test: the demo has none; the fixture gives the first video a
+# metadata version 2, so version 1 holds its archived info.json and thumbnail).
+KNOWN = {"video_id": "pwdemo00001", "channel_id": "UCpatchworkdemo0000000001", "version": 1}
+LOST_VIDEO = "pwdemo00002"
 
 
 @pytest.fixture
@@ -56,8 +60,24 @@ def fuzz_app(backend: str, settings: Settings) -> Any:
     state = app_state(app)
     report = load_demo(state.db, state.storage)
     assert not report.failed
+    _lost_media(app)
     yield app
     state.db.dispose()
+
+
+def _lost_media(app: Flask) -> None:
+    """Checks through the worker API: the known video renamed (its history has versions), one
+    demo video gone (/api/lost lists it), so those answers carry rows, not only empty lists."""
+    db = app_state(app).db
+    tokens = Tokens("", create_token(db, "worker", name="checker")[1], "", "")
+    video_id = str(KNOWN["video_id"])
+    with app.test_client() as client:
+        checked(client, db, tokens, video_id, "available", video=info(video_id, title="Renamed"))
+        for _ in range(2):
+            checked(client, db, tokens, LOST_VIDEO, "unavailable", "removed-by-uploader")
+        first, _ = client.get(f"/api/video/{video_id}/history").get_json()["versions"]
+        assert first["metadata_url"] and first["archived_thumbnail_url"]  # KNOWN["version"]
+        assert client.get("/api/lost").get_json()["total"] == 1
 
 
 def _known_channel(app: Flask) -> str:

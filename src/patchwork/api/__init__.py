@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from patchwork.api import catalog, media, sources, status
+from patchwork.api import availability, catalog, media, sources, status
 from patchwork.api import worker as worker_api
 from patchwork.api.openapi.document import register as register_openapi
 from patchwork.http.errors import register_error_handlers
@@ -17,4 +17,5 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(media.bp)
     app.register_blueprint(worker_api.bp)
     app.register_blueprint(sources.bp)
+    app.register_blueprint(availability.bp)
     register_openapi(app)  # /api/openapi.json and /api/docs describe the routes above

@@ -7,14 +7,17 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from patchwork.archive.availability.policy import CheckPolicy
+from patchwork.archive.availability.reasons import State
 from patchwork.archive.catalog import channels, videos
+from patchwork.archive.catalog.availability import video_with_availability
 from patchwork.archive.search import service as search_service
 from patchwork.archive.search.exact_match import find_exact
 from patchwork.db.types import utcnow
-from patchwork.http import answers, shapes
+from patchwork.http import answers, availability_shapes, shapes
 from patchwork.http.body_fields import body_fields, text_field
 from patchwork.http.errors import ApiError
-from patchwork.http.params import count_arg, page_arg, text_arg
+from patchwork.http.params import choice_arg, count_arg, page_arg, text_arg
 from patchwork.state import app_state
 
 bp = Blueprint("catalog", __name__, url_prefix="/api")
@@ -27,10 +30,15 @@ MAX_MATCH_TEXT = 4000
 
 @bp.get("/video/<video_id>")
 def video(video_id: str) -> dict[str, Any]:
-    found = videos.get_video(app_state().db, video_id)
+    state = app_state()
+    found = video_with_availability(state.db, video_id, CheckPolicy.of(state.settings))
     if found is None:
         raise ApiError(404, VIDEO_NOT_FOUND)
-    return shapes.video_summary(found)
+    # The original's fields, plus Patchwork's availability object (clients ignore extra keys).
+    return {
+        **shapes.video_summary(found.video),
+        "availability": availability_shapes.availability(found.availability),
+    }
 
 
 @bp.get("/random_video")
@@ -116,6 +124,7 @@ def search_results() -> dict[str, Any]:
         channel_id=text_arg("channel_id", required=False, max_length=255),
         date_from=_date_arg("from"),
         date_to=_date_arg("to"),
+        availability=_availability_arg(),
     )
     state = app_state()
     found = search_service.search_videos(
@@ -149,6 +158,11 @@ def _date_arg(name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise ApiError(400, f"{name} must be a date as YYYY-MM-DD") from None
+
+
+def _availability_arg() -> State | None:
+    wanted = choice_arg("availability", [s.value for s in State])
+    return State(wanted) if wanted is not None else None
 
 
 def _search_args() -> tuple[str, int]:

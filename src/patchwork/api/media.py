@@ -17,6 +17,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.wsgi import wrap_file
 
+from patchwork.archive.catalog.availability import MAX_VERSION, version_object
 from patchwork.archive.media import captions_srv3, file_kinds, objects
 from patchwork.archive.media.objects import MediaObject
 from patchwork.http.errors import (
@@ -91,6 +92,22 @@ def thumbnail_named(video_id: str, ext: str) -> Response:
 @bp.route("/metadata/<video_id>", methods=METHODS)
 def metadata(video_id: str) -> Response:
     return _serve(objects.media_object(app_state().db, "metadata", video_id))
+
+
+#: A metadata version's number in a path; past the bounds the route does not match (404).
+VERSION = f"<int(min=1, max={MAX_VERSION}):version>"
+
+
+@bp.route(f"/history/<video_id>/{VERSION}/metadata", methods=METHODS)
+def history_metadata(video_id: str, version: int) -> Response:
+    """The info.json of one metadata version (/api/video/<id>/history lists them)."""
+    return _serve(version_object(app_state().db, video_id, version, "metadata"))
+
+
+@bp.route(f"/history/<video_id>/{VERSION}/thumbnail", methods=METHODS)
+def history_thumbnail(video_id: str, version: int) -> Response:
+    """The thumbnail one metadata version was archived with."""
+    return _serve(version_object(app_state().db, video_id, version, "thumbnail"))
 
 
 @bp.route("/channel/<channel_id>/<any(avatar, banner):image>", methods=METHODS)

@@ -7,12 +7,13 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from patchwork.api.catalog import VIDEO_NOT_FOUND
+from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.catalog import videos
 from patchwork.archive.catalog.video_data import caption_offers, stored_info
 from patchwork.archive.catalog.video_data import video_data as catalog_video_data
 from patchwork.archive.queue import workers
 from patchwork.cache import remember
-from patchwork.http import answers, shapes
+from patchwork.http import answers, availability_shapes, shapes
 from patchwork.http.errors import ApiError
 from patchwork.http.params import is_probably_bot
 from patchwork.state import app_state
@@ -20,6 +21,8 @@ from patchwork.state import app_state
 bp = Blueprint("status", __name__, url_prefix="/api")
 
 STATUS_TTL = 10
+#: Where video_data puts the archive's availability object (/api/video/<id>: "availability").
+VIDEO_DATA_AVAILABILITY = "archive_availability"
 
 
 @bp.get("/status")
@@ -67,7 +70,7 @@ def file_data(video_id: str) -> dict[str, Any]:
 @bp.get("/database/video_data/<video_id>")
 def video_data(video_id: str) -> dict[str, Any]:
     state = app_state()
-    found = catalog_video_data(state.db, video_id)
+    found = catalog_video_data(state.db, video_id, CheckPolicy.of(state.settings))
     if found is None:
         raise ApiError(404, VIDEO_NOT_FOUND)
     if request.method == "GET" and not is_probably_bot():
@@ -82,4 +85,8 @@ def video_data(video_id: str) -> dict[str, Any]:
     }
     stored = stored_info(state.storage, found.metadata)
     subtitles = shapes.yt_dlp_subtitles(video_id, caption_offers(found.captions), request.url_root)
-    return shapes.video_data(found.video, stored, file_fields, subtitles)
+    answer = shapes.video_data(found.video, stored, file_fields, subtitles)
+    # Not "availability": yt-dlp's info.json has its own (public, unlisted... at download
+    # time), served verbatim here, and an existing field is never changed.
+    answer[VIDEO_DATA_AVAILABILITY] = availability_shapes.availability(found.availability)
+    return answer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import request
 
 from patchwork.http.errors import ApiError
@@ -39,6 +41,18 @@ def text_arg(name: str, *, required: bool = True, max_length: int = 1000) -> str
         return None
     if len(value) > max_length:
         raise ApiError(400, f"{name} is too long (at most {max_length} characters)")
+    return value
+
+
+def choice_arg(name: str, choices: Iterable[str]) -> str | None:
+    """One of ``choices``, or ``None`` when the parameter is absent or empty; anything else
+    is a 400 that names the valid values."""
+    value = request.args.get(name)
+    if not value:
+        return None
+    allowed = list(choices)
+    if value not in allowed:
+        raise ApiError(400, f"{name} must be one of {', '.join(allowed)}")
     return value
 
 

@@ -40,6 +40,7 @@ from patchwork.archive.sources import catalog
 from patchwork.db import Database
 from patchwork.db.models import Job, Source
 from patchwork.http.errors import error_response
+from patchwork.ops.availability_metrics import availability_metrics, availability_numbers
 from patchwork.ops.request_log import Finished
 from patchwork.ops.settings import OpsSettings
 from patchwork.state import AppState, app_state
@@ -221,7 +222,7 @@ def subscription_numbers(db: Database) -> SubscriptionNumbers:
 
 class ArchiveCollector(Collector):
     """Numbers read from the database at scrape time: queue depth, workers, sources and their
-    scans, database up."""
+    scans, videos' availability and their checks, database up."""
 
     def __init__(self, state: AppState) -> None:
         self.state = state
@@ -238,6 +239,7 @@ class ArchiveCollector(Collector):
                 if w.online
             )
             subscriptions = subscription_numbers(self.state.db)
+            availability = availability_numbers(self.state.db)
         except Exception as exc:
             log.warning("metrics: database unavailable: %s", type(exc).__name__)
             up.add_metric([], 0)
@@ -253,6 +255,7 @@ class ArchiveCollector(Collector):
             "patchwork_workers_online", "Workers seen within three heartbeats.", value=online
         )
         yield from _subscription_metrics(subscriptions)
+        yield from availability_metrics(availability)
 
 
 def _subscription_metrics(numbers: SubscriptionNumbers) -> Iterator[Metric]:

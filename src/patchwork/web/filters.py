@@ -80,6 +80,18 @@ def nice_date(value: date | datetime | str | None) -> str:
     return value.isoformat()
 
 
+def day(value: date | datetime | str | None) -> str:
+    """The date alone (``2026-05-01``), for "since" and "checked" lines."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return nice_date(value)
+
+
+def upper_first(text: str | None) -> str:
+    """``text`` with its first letter a capital (Jinja's ``capitalize`` lowers the rest)."""
+    return text[:1].upper() + text[1:] if text else ""
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
         linkify=linkify,
@@ -87,5 +99,7 @@ def register_filters(app: Flask) -> None:
         megabytes=megabytes,
         duration=duration,
         nice_date=nice_date,
+        day=day,
+        upper_first=upper_first,
         http_url=http_url,
     )

@@ -1,4 +1,5 @@
-"""The viewer pages: home, watch, channel, search, radio, status, sources (autoescaped).
+"""The viewer pages: home, watch, channel, search, radio, status, sources, lost media
+(autoescaped).
 
 Handlers read their arguments, call services in :mod:`patchwork.archive` (never the JSON API
 over HTTP) and render a template. Listings reuse the API's cache keys and shapes, so a page
@@ -26,21 +27,17 @@ from patchwork.http import answers, shapes
 from patchwork.http.answers import RECENT_COUNT
 from patchwork.http.params import is_probably_bot
 from patchwork.state import app_state
-from patchwork.web import sources_page
+from patchwork.web import lost_page, sources_page
+from patchwork.web.params import page_number
 
 bp = Blueprint("pages", __name__, template_folder="templates")
-# Its own module (the page and its helpers); registered here, on the viewer's blueprint.
+# Their own modules (each page and its helpers); registered here, on the viewer's blueprint.
 bp.add_url_rule("/sources", "sources_page", sources_page.sources_page, methods=["GET"])
+bp.add_url_rule("/lost", "lost_page", lost_page.lost_page, methods=["GET"])
 
 DISCOVER_COUNT = 6
 WATCH_DISCOVER_COUNT = 5
 CHANNEL_DISCOVER_COUNT = 6
-MAX_PAGE = 100_000
-
-
-def page_number() -> int:
-    raw = request.args.get("page", "1")
-    return min(int(raw), MAX_PAGE) if raw.isdigit() and int(raw) >= 1 else 1
 
 
 def storage_numbers() -> dict[str, Any] | None:
@@ -84,7 +81,11 @@ def watch_page() -> str | tuple[str, int]:
         v for v in answers.discover_videos(WATCH_DISCOVER_COUNT + 1) if v["video_id"] != video_id
     ]
     return render_template(
-        "watch.html", d=details, v=details.video, discover=others[:WATCH_DISCOVER_COUNT]
+        "watch.html",
+        d=details,
+        v=details.video,
+        discover=others[:WATCH_DISCOVER_COUNT],
+        **lost_page.watch_context(state.db, state.settings, video_id),
     )
 
 

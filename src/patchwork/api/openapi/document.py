@@ -1,8 +1,9 @@
 """The OpenAPI 3.1 document at ``/api/openapi.json`` and its reference page at ``/api/docs``.
 
-The document is written as code next to the handlers' bounds (see ``paths.py`` and
-``worker_paths.py``); ``tests/api/test_openapi.py`` walks the app's URL map and fails on any
-route or query parameter it lacks, and the fuzz test checks every answer against it.
+The document is written as code next to the handlers' bounds (see ``paths.py``,
+``worker_paths.py``, ``source_paths.py`` and ``availability_paths.py``);
+``tests/api/test_openapi.py`` walks the app's URL map and fails on any route or query
+parameter it lacks, and the fuzz test checks every answer against it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify
 
 from patchwork import __version__
+from patchwork.api.openapi.availability_paths import AVAILABILITY_SCHEMAS, availability_paths
 from patchwork.api.openapi.docs_page import DOCS_HTML
 from patchwork.api.openapi.paths import catalog_paths, media_paths, ops_paths, status_paths
 from patchwork.api.openapi.schemas import SCHEMAS
@@ -43,6 +45,7 @@ def _document() -> dict[str, Any]:
         worker_paths,
         scan_worker_paths,
         source_paths,
+        availability_paths,
         media_paths,
         ops_paths,
     ):
@@ -69,13 +72,18 @@ def _document() -> dict[str, Any]:
                     "Subscriptions: channels, playlists and feeds scanned on a schedule "
                     "(read: queue token; change: admin token).",
                 ),
+                (
+                    "availability",
+                    "Lost media: whether archived videos are still on their site, why they "
+                    "left, and every version of their metadata.",
+                ),
                 ("media", "Archived files with HTTP ranges and validators."),
                 ("operations", "Health, readiness, metrics and this document."),
             )
         ],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **SOURCE_SCHEMAS},
+            "schemas": {**SCHEMAS, **SOURCE_SCHEMAS, **AVAILABILITY_SCHEMAS},
             "securitySchemes": {
                 "token": {
                     "type": "apiKey",

@@ -20,6 +20,7 @@ from patchwork.api.openapi.parts import (
     query,
 )
 from patchwork.api.openapi.schemas import ref
+from patchwork.archive.availability.reasons import State
 from patchwork.archive.media.captions_srv3 import TARGETS as CAPTION_TARGETS
 from patchwork.archive.media.file_kinds import THUMBNAIL_EXTENSIONS, VIDEO_EXTENSIONS
 from patchwork.archive.search.service import MAX_QUERY_LENGTH, SORTS
@@ -58,9 +59,9 @@ def catalog_paths() -> dict[str, Any]:
     videos = json_answer("Videos.", ref("VideoList"))
     return {
         "/api/video/{video_id}": _get(
-            "One video",
+            "One video, and whether it is still on its site",
             "catalog",
-            json_answer("The video.", ref("VideoSummary")),
+            json_answer("The video.", ref("Video")),
             404,
             parameters=[VIDEO_ID],
         ),
@@ -145,6 +146,12 @@ def catalog_paths() -> dict[str, Any]:
                     {"type": "string", "enum": list(SORTS), "default": "relevance"},
                     "Order of results.",
                 ),
+                query(
+                    "availability",
+                    {"type": "string", "enum": [s.value for s in State]},
+                    "Only videos in this availability state (still on their site, gone, "
+                    "not settled by checks yet).",
+                ),
             ],
         ),
         "/api/search/channel": _get(
@@ -204,7 +211,8 @@ MEDIA_HEADERS = [
 ]
 
 
-def _media(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+def media_file(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    """GET and HEAD of a path served like every archived file (``api/media.py``'s _serve)."""
     file_headers = {
         name: {"schema": {"type": "string"}}
         for name in ("ETag", "Last-Modified", "Accept-Ranges", "Content-Length")
@@ -244,10 +252,10 @@ def media_paths() -> dict[str, Any]:
         parameters=[VIDEO_ID],
     )
     return {
-        "/media/video/{video_id}": _media("The video file", [VIDEO_ID]),
-        "/media/thumbnail/{video_id}": _media("The thumbnail", [VIDEO_ID]),
-        "/media/metadata/{video_id}": _media("yt-dlp's info.json, verbatim", [VIDEO_ID]),
-        "/media/channel/{channel_id}/{image}": _media(
+        "/media/video/{video_id}": media_file("The video file", [VIDEO_ID]),
+        "/media/thumbnail/{video_id}": media_file("The thumbnail", [VIDEO_ID]),
+        "/media/metadata/{video_id}": media_file("yt-dlp's info.json, verbatim", [VIDEO_ID]),
+        "/media/channel/{channel_id}/{image}": media_file(
             "A channel's avatar or banner",
             [
                 CHANNEL_ID,
@@ -255,7 +263,7 @@ def media_paths() -> dict[str, Any]:
             ],
         ),
         "/media/captions/{video_id}": {"get": captions, "head": {**captions}},
-        "/media/captions/{video_id}/{lang}": _media(
+        "/media/captions/{video_id}/{lang}": media_file(
             "One caption track",
             [
                 VIDEO_ID,
@@ -264,15 +272,15 @@ def media_paths() -> dict[str, Any]:
             ],
         ),
         # The shapes the original frontend (Patchwork-Browser) builds; docs/media.md.
-        "/media/video/{video_id}.{ext}": _media(
+        "/media/video/{video_id}.{ext}": media_file(
             "The video file; the stored one whatever its container (true Content-Type)",
             [VIDEO_ID, path("ext", "Any video extension.", _enum(VIDEO_EXTENSIONS))],
         ),
-        "/media/thumbnail/{video_id}.{ext}": _media(
+        "/media/thumbnail/{video_id}.{ext}": media_file(
             "The thumbnail, whatever its stored type",
             [VIDEO_ID, path("ext", "jpg, webp, png…", _enum(THUMBNAIL_EXTENSIONS))],
         ),
-        "/media/captions/{video_id}/{file_id}.{lang}.{fmt}": _media(
+        "/media/captions/{video_id}/{file_id}.{lang}.{fmt}": media_file(
             "A caption track as srv3 or vtt: the stored one, else converted (200, no ranges)",
             [
                 VIDEO_ID,
@@ -281,7 +289,7 @@ def media_paths() -> dict[str, Any]:
                 path("fmt", "The format wanted.", _enum(CAPTION_TARGETS)),
             ],
         ),
-        "/media/channel/{channel_id}_{image}.jpg": _media(
+        "/media/channel/{channel_id}_{image}.jpg": media_file(
             "A channel's avatar (pfp) or banner",
             [CHANNEL_ID, path("image", "Which image.", _enum(("pfp", "banner")))],
         ),

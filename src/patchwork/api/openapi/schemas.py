@@ -23,6 +23,7 @@ OPT_NUM: Schema = {"type": ["number", "null"]}
 TIME: Schema = {"type": "string", "description": "ISO 8601 date and time, UTC"}
 OPT_TIME: Schema = {"type": ["string", "null"], "description": "ISO 8601 date and time, UTC"}
 JOB_STATES = [str(state) for state in JobState]
+MODES = "0 archive, 1 re-archive, 2 delete, 3 scan, 4 check (is the video still online?)"
 
 
 def ref(name: str) -> Schema:
@@ -57,7 +58,7 @@ JOB_FIELDS: dict[str, Schema] = {
     "job_id": INT,
     "url": STR,
     "target": {"type": "string", "description": "normalised target, e.g. youtube:ID"},
-    "mode": {"type": "integer", "description": "0 archive, 1 re-archive, 2 delete, 3 scan"},
+    "mode": {"type": "integer", "description": MODES},
     "state": {"type": "string", "enum": JOB_STATES},
     "attempts": INT,
     "max_attempts": INT,
@@ -77,8 +78,8 @@ ARCHIVE_OPTION_FIELDS: dict[str, Schema] = {
     "auto_captions": BOOL,
 }
 
-#: What a claim adds for a scan job (``scan``) and for an archive job a source queued
-#: (``options``): each only on such jobs.
+#: What a claim adds for a scan job (``scan``), a check job (``check``) and an archive job a
+#: source queued (``options``): each only on such jobs.
 CLAIM_FIELDS: dict[str, Schema] = {
     "scan": {
         **obj(
@@ -96,6 +97,22 @@ CLAIM_FIELDS: dict[str, Schema] = {
         "description": "Scan jobs (mode 3): report pages to /api/worker/jobs/{job_id}/entries, "
         "then complete with {}.",
     },
+    "check": {
+        **obj(
+            {
+                "video_id": STR,
+                "url": {"type": "string", "description": "the video's page on its site"},
+                "thumbnail_url": {
+                    "type": ["string", "null"],
+                    "description": "the newest thumbnail URL known (null: not read yet); "
+                    "upload the thumbnail only when the site's differs",
+                },
+            }
+        ),
+        "description": "Check jobs (mode 4): re-read the video's metadata without downloading "
+        "it, then complete with check: {outcome, reason, message}, and the info.json as video "
+        "when available.",
+    },
     "options": {
         **obj(ARCHIVE_OPTION_FIELDS, required=[]),
         "description": "Archive jobs a source queued, when the source has archive options.",
@@ -108,6 +125,12 @@ SCHEMAS: dict[str, Schema] = {
         "description": "Every error answer: a message safe to show.",
     },
     "VideoSummary": VIDEO_SUMMARY,
+    "Video": obj(
+        {
+            **VIDEO_SUMMARY["properties"],
+            "availability": ref("Availability"),
+        }
+    ),
     "VideoList": array(ref("VideoSummary")),
     "VideoPage": obj(
         {
@@ -234,6 +257,12 @@ SCHEMAS: dict[str, Schema] = {
                     "Patchwork holds: srv3 and vtt of every language, plus a stored format",
                     "additionalProperties": array(obj({"ext": STR, "url": STR})),
                 },
+                "archive_availability": {
+                    **ref("Availability"),
+                    "description": "whether the video is still on its site, as Patchwork's "
+                    "checks found; not `availability`, which is yt-dlp's own field of the "
+                    "info.json (public, unlisted… when it was downloaded), kept as it is",
+                },
             }
         ),
         "description": "yt-dlp's info.json verbatim plus the file fields, or, without one, "
@@ -270,7 +299,7 @@ SCHEMAS: dict[str, Schema] = {
     "NextJob": obj(
         {
             "next_video": STR,
-            "mode": {"type": "integer", "description": "0 archive, 1 re-archive, 2 delete, 3 scan"},
+            "mode": {"type": "integer", "description": MODES},
             "job_id": INT,
             "target": STR,
             "attempt": INT,

@@ -16,6 +16,11 @@ from patchwork.api.openapi.parts import (
 )
 from patchwork.api.openapi.schemas import INT, STR, ref
 from patchwork.api.worker import MAX_LIST
+from patchwork.archive.availability.reasons import (
+    INCONCLUSIVE_REASONS,
+    UNAVAILABLE_REASONS,
+    Outcome,
+)
 from patchwork.archive.queue import worker_clients
 from patchwork.archive.queue.heartbeats import MAX_NAME_LENGTH, MAX_STATUS_LENGTH
 from patchwork.archive.queue.lifecycle import MAX_ERROR_LENGTH, MAX_RETRY_AFTER
@@ -24,6 +29,19 @@ JOB_ID = path("job_id", "The job's id.", {"type": "integer", "minimum": 0, "maxi
 # Both roles' endpoints answer 401 (no or bad token) and 403 (a token of another role).
 AUTH_ERRORS = (401, 403)
 MODE = {"type": "integer", "enum": [0, 1, 2], "description": "0 archive, 1 re-archive, 2 delete"}
+#: A check job's answer (``patchwork.archive.availability.observations.CheckReport``).
+CHECK_REPORT = {
+    "type": "object",
+    "description": "Check jobs only: what the site said. unavailable needs one of the "
+    "unavailable reasons; inconclusive takes one of the others (default unknown) and "
+    "changes nothing; available has none and sends the info.json as video.",
+    "properties": {
+        "outcome": {"type": "string", "enum": [o.value for o in Outcome]},
+        "reason": {"type": "string", "enum": [*UNAVAILABLE_REASONS, *INCONCLUSIVE_REASONS]},
+        "message": {"type": "string", "description": "the extractor's error, as it said it"},
+    },
+    "required": ["outcome"],
+}
 
 
 def _enqueued(created: str) -> dict[str, Any]:
@@ -222,6 +240,7 @@ def worker_paths() -> dict[str, Any]:
                                     },
                                     "files": {"type": "array", "items": STR},
                                     "skipped": {"type": "string", "minLength": 1, "maxLength": 255},
+                                    "check": CHECK_REPORT,
                                 },
                             }
                         }

@@ -1,5 +1,5 @@
-"""What ``/api/database/video_data/<id>`` answers: a video, its files, its stored ``.info.json``
-and the captions the API offers, read in one transaction."""
+"""What ``/api/database/video_data/<id>`` answers: a video and its availability, its files, its
+stored ``.info.json`` and the captions the API offers, read in one transaction."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
+from patchwork.archive.availability.lost import AvailabilityInfo
+from patchwork.archive.availability.policy import CheckPolicy
+from patchwork.archive.catalog.availability import availability_from, video_and_availability
 from patchwork.archive.catalog.records import FileInfo, VideoSummary
 from patchwork.archive.catalog.videos import files_of
 from patchwork.archive.media.captions_srv3 import READABLE, TARGETS
 from patchwork.archive.media.objects import CaptionTrack, captions_of
 from patchwork.db import Database
-from patchwork.db.models import Video
 from patchwork.storage import Storage, StorageError
 
 MAX_METADATA_BYTES = 64 * 1024 * 1024
@@ -27,21 +27,26 @@ class VideoData:
     file: FileInfo | None
     metadata: FileInfo | None
     captions: list[CaptionTrack]
+    #: None only for a video without an availability row (answered as ``unknown``).
+    availability: AvailabilityInfo | None = None
 
 
-def video_data(db: Database, video_id: str) -> VideoData | None:
+def video_data(db: Database, video_id: str, policy: CheckPolicy) -> VideoData | None:
     """The video and what its answer needs from the database, in one read transaction
-    (three queries: the video, its video and metadata files, its captions)."""
+    (three queries: the video joined to its availability, its video and metadata files, its
+    captions)."""
     with db.reading() as session:
-        row = session.scalars(select(Video).where(Video.video_id == video_id)).first()
-        if row is None:
+        found = session.execute(video_and_availability(video_id)).first()
+        if found is None:
             return None
+        row, availability = found
         files = files_of(session, video_id, ("video", "metadata"))
         return VideoData(
             video=VideoSummary.of(row),
             file=files.get("video"),
             metadata=files.get("metadata"),
             captions=captions_of(session, video_id),
+            availability=availability_from(availability, policy),
         )
 
 

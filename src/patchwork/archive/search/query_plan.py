@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select, true, union_all
 from sqlalchemy.orm import Session, aliased
 
+from patchwork.archive.availability.reasons import State
 from patchwork.archive.search import indexing
 from patchwork.archive.search.terms import QueryWord, Requirement
-from patchwork.db.models import Video, VideoTerm
+from patchwork.db.models import Video, VideoAvailability, VideoTerm
 
 #: Counting stops after this many matches; a page then says ``capped``.
 COUNT_CAP = 10_000
@@ -30,6 +31,28 @@ class VideoFilters:
     channel_id: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    availability: State | None = None
+
+
+def availability_condition(state: State) -> ColumnElement[bool]:
+    """Whether the joined video is in ``state``: one primary-key probe of
+    ``video_availability`` per candidate row, so the plan stays driven by the postings. A
+    video without an availability row (none should lack one) counts as unknown, as the API
+    answers it."""
+
+    def in_states(*states: State) -> ColumnElement[bool]:
+        return (
+            select(VideoAvailability.video_id)
+            .where(
+                VideoAvailability.video_id == Video.video_id,
+                VideoAvailability.state.in_([s.value for s in states]),
+            )
+            .exists()
+        )
+
+    if state == State.UNKNOWN:
+        return not_(in_states(State.AVAILABLE, State.UNAVAILABLE))
+    return in_states(state)
 
 
 def successor(prefix: str) -> str | None:
@@ -104,7 +127,11 @@ class QueryPlan:
 
     @property
     def _needs_video(self) -> bool:
-        return self.filters.channel_id is not None or any(not w.exact for w in self.words)
+        return (
+            self.filters.channel_id is not None
+            or self.filters.availability is not None
+            or any(not w.exact for w in self.words)
+        )
 
     def _probe(self, req: Requirement, in_title: bool, video_id: Any = None) -> ColumnElement[bool]:
         """Whether the video (by default the driving row's) has a posting ``req`` matches."""
@@ -143,6 +170,8 @@ class QueryPlan:
         if self.filters.date_from is not None or self.filters.date_to is not None:
             low, high = indexing.rank_bounds(self.filters.date_from, self.filters.date_to)
             found.append(self.driving.rank.between(low, high))
+        if self.filters.availability is not None:
+            found.append(availability_condition(self.filters.availability))
         return found
 
     def anywhere(self) -> Tier:

@@ -22,6 +22,7 @@ from patchwork.archive.search import indexing, query_plan
 from patchwork.archive.search.query_plan import (
     NULL_DAY,
     QueryPlan,
+    availability_condition,
     capped_count,
     like_condition,
     term_matches,
@@ -98,6 +99,8 @@ def _video_filters(filters: VideoFilters) -> ColumnElement[bool]:
         conditions.append(Video.upload_date >= filters.date_from)
     if filters.date_to is not None:
         conditions.append(Video.upload_date <= filters.date_to)
+    if filters.availability is not None:
+        conditions.append(availability_condition(filters.availability))
     return and_(true(), *conditions)
 
 
