@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from patchwork.archive.availability import counters
@@ -24,11 +24,11 @@ from patchwork.archive.availability.check_jobs import check_target, check_url
 from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.availability.rows import availability_row
 from patchwork.archive.ingest.targets import Target
-from patchwork.archive.queue.lifecycle import insert_jobs
+from patchwork.archive.queue.queueing import insert_jobs, lock_targets
 from patchwork.archive.queue.records import SYSTEM, Actor
-from patchwork.archive.queue.states import ACTIVE_STATES, JobMode
+from patchwork.archive.queue.states import JobMode
 from patchwork.db import Database
-from patchwork.db.dialect import claim_lock, read_committed, serialize_on
+from patchwork.db.dialect import claim_lock, read_committed
 from patchwork.db.models import Job, Video, VideoAvailability
 from patchwork.db.retry import retrying
 from patchwork.db.types import utcnow
@@ -71,6 +71,16 @@ def due_condition(policy: CheckPolicy, now: datetime) -> ColumnElement[bool]:
     return VideoAvailability.check_from <= now - policy.every
 
 
+def next_due(policy: CheckPolicy, now: datetime, limit: int) -> Select[str]:
+    """The ``limit`` least recently checked due videos, by ``ix_video_availability_due``."""
+    return (
+        select(VideoAvailability.video_id)
+        .where(due_condition(policy, now))
+        .order_by(VideoAvailability.check_from, VideoAvailability.video_id)
+        .limit(limit)
+    )
+
+
 def schedule_due_checks(
     db: Database, policy: CheckPolicy, *, now: datetime | None = None, limit: int = PER_CLAIM
 ) -> list[int]:
@@ -93,17 +103,7 @@ def schedule_due_checks(
             room = min(limit, budget_of(session, policy, now).room)
             if room <= 0:
                 return []
-            video_ids = list(
-                session.scalars(
-                    claim_lock(
-                        session,
-                        select(VideoAvailability.video_id)
-                        .where(due_condition(policy, now))
-                        .order_by(VideoAvailability.check_from, VideoAvailability.video_id)
-                        .limit(room),
-                    )
-                )
-            )
+            video_ids = list(session.scalars(claim_lock(session, next_due(policy, now, room))))
             queued = queue_checks(session, video_ids, SYSTEM, now)
             return [job_id for job_id, created in queued.values() if created]
 
@@ -117,16 +117,7 @@ def queue_checks(
     one is queued or running; by video id: its check job and whether it is new. A video
     with no page to check is passed over for an interval."""
     targets = {video_id: check_target(video_id) for video_id in video_ids}
-    for key in sorted(targets.values()):  # sorted: concurrent callers lock in the same order
-        serialize_on(session, f"patchwork-target:{key}")
-    waiting: dict[str, int] = {
-        target: job_id
-        for target, job_id in session.execute(
-            select(Job.target, Job.id)
-            .where(Job.target.in_(sorted(targets.values())), Job.state.in_(ACTIVE_STATES))
-            .with_for_update()
-        )
-    }
+    waiting = lock_targets(session, targets.values())
     # Only the columns a check's URL needs: a video's row carries its whole description.
     urls = {
         video_id: check_url(video_id, source_url, platform)

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from patchwork.archive.ingest.targets import Target, TargetError
 from patchwork.archive.queue.kinds import kind_of
+from patchwork.archive.queue.queueing import DEFAULT_MAX_ATTEMPTS, insert_job
 from patchwork.archive.queue.records import (
     SYSTEM,
     Actor,
@@ -27,7 +27,6 @@ from patchwork.archive.queue.records import (
     JobInfo,
     JobNotFound,
     clear_worker_job,
-    event_row,
     held_job,
     locked_job,
     mark_worker,
@@ -41,7 +40,6 @@ from patchwork.db.models import Job, JobEvent, Worker
 from patchwork.db.retry import retrying
 from patchwork.db.types import utcnow
 
-DEFAULT_MAX_ATTEMPTS = 3
 MAX_ERROR_LENGTH = 4000
 MAX_OWNER_LENGTH = 255
 MAX_RETRY_AFTER = 7 * 24 * 3600  # a worker may ask for a longer wait (bot checks, 429)
@@ -86,82 +84,6 @@ def enqueue(
             return Enqueued(JobInfo.of(job), created=True)
 
     return retrying(run)
-
-
-def insert_job(
-    session: Session,
-    target: Target,
-    mode: JobMode,
-    actor: Actor,
-    now: datetime,
-    *,
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-) -> Job:
-    """Add a queued job and its ``queued`` event; the caller has checked that ``target`` has
-    no active job, under :func:`~patchwork.db.dialect.serialize_on` of its key."""
-    job = Job(**_queued_row(target, mode, actor, now, max_attempts, None, None))
-    session.add(job)
-    session.flush()
-    record_event(session, job.id, JobEventName.QUEUED, actor, now, _queued_message(mode, target))
-    return job
-
-
-def insert_jobs(
-    session: Session,
-    targets: Sequence[Target],
-    mode: JobMode,
-    actor: Actor,
-    now: datetime,
-    *,
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    source_id: int | None = None,
-    options: str | None = None,
-) -> list[int]:
-    """:func:`insert_job` for many targets at once, as two multi-row INSERTs: a scan's page
-    queues up to 1,000 jobs, and a unit of work per job cost more than the database did.
-    The new jobs' ids, in the order of ``targets``."""
-    if not targets:
-        return []
-    rows = [_queued_row(t, mode, actor, now, max_attempts, source_id, options) for t in targets]
-    inserted = session.execute(
-        insert(Job).returning(Job.id, sort_by_parameter_order=True), rows
-    ).scalars()
-    ids = list(inserted)
-    events = [
-        event_row(job_id, JobEventName.QUEUED, actor, now, _queued_message(mode, target))
-        for job_id, target in zip(ids, targets, strict=True)
-    ]
-    session.execute(insert(JobEvent), events)
-    return ids
-
-
-def _queued_message(mode: JobMode, target: Target) -> str:
-    return f"mode {mode}: {target.url}"
-
-
-def _queued_row(
-    target: Target,
-    mode: JobMode,
-    actor: Actor,
-    now: datetime,
-    max_attempts: int,
-    source_id: int | None,
-    options: str | None,
-) -> dict[str, object]:
-    return {
-        "url": target.url,
-        "target": target.key,
-        "mode": int(mode),  # a number: PyMySQL would send an IntEnum quoted ('2')
-        "state": JobState.QUEUED.value,
-        "attempts": 0,
-        "max_attempts": max_attempts,
-        "available_at": now,
-        "created_by_token_id": actor.token_id,
-        "created_at": now,
-        "updated_at": now,
-        "source_id": source_id,
-        "options": options,
-    }
 
 
 def list_jobs(

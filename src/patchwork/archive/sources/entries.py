@@ -25,7 +25,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.ingest.targets import Target, TargetError, normalise_url
-from patchwork.archive.queue.lifecycle import insert_jobs
+from patchwork.archive.queue.queueing import insert_jobs, lock_targets
 from patchwork.archive.queue.records import Actor, InvalidRequest, JobConflict, held_job
 from patchwork.archive.queue.states import JobMode, JobState
 from patchwork.archive.sources.catalog import default_name
@@ -33,8 +33,7 @@ from patchwork.archive.sources.listing import filters_of
 from patchwork.archive.sources.rules import HELD, Entry, verdict
 from patchwork.archive.sources.scan_jobs import source_of_job
 from patchwork.db import Database
-from patchwork.db.dialect import serialize_on
-from patchwork.db.models import Job, Source, SourceEntry, Video
+from patchwork.db.models import Source, SourceEntry, Video
 from patchwork.db.retry import retrying
 from patchwork.db.types import utcnow
 
@@ -221,18 +220,10 @@ def _queue_candidates(
     if not candidates:
         return 0, 0
     keys = sorted({t.key for _, t in candidates})
-    for key in keys:  # sorted: two transactions take the same locks in the same order
-        serialize_on(session, f"patchwork-target:{key}")
     blocking = [JobState.QUEUED, JobState.LEASED, JobState.DONE]
     if not source.scan_retry_failed:
         blocking.append(JobState.FAILED)
-    taken = set(
-        session.scalars(
-            select(Job.target)
-            .where(Job.target.in_(keys), Job.state.in_(blocking))
-            .with_for_update()
-        )
-    )
+    taken = set(lock_targets(session, keys, blocking))
     ids = sorted({e.video_id or t.video_id or "" for e, t in candidates} - {""})
     archived_ids: set[str] = set()
     conditions = [Video.source_target.in_(keys)]

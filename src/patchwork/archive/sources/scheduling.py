@@ -17,14 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.ingest.targets import Target
-from patchwork.archive.queue.lifecycle import insert_jobs
+from patchwork.archive.queue.queueing import insert_jobs, lock_targets
 from patchwork.archive.queue.records import SYSTEM, Actor
-from patchwork.archive.queue.states import ACTIVE_STATES, JobMode
+from patchwork.archive.queue.states import JobMode
 from patchwork.archive.sources.catalog import SourceNotFound, is_due
 from patchwork.archive.sources.scan_jobs import scan_target
 from patchwork.db import Database
-from patchwork.db.dialect import claim_lock, read_committed, serialize_on
-from patchwork.db.models import Job, Source
+from patchwork.db.dialect import claim_lock, read_committed
+from patchwork.db.models import Source
 from patchwork.db.retry import retrying
 from patchwork.db.types import utcnow
 
@@ -81,16 +81,7 @@ def queue_scans(
     By source id: its scan job, and whether it is new (``False``: one was waiting already).
     """
     keys = {source.id: scan_target(source.id) for source in sources}
-    for key in sorted(keys.values()):  # sorted: concurrent callers lock in the same order
-        serialize_on(session, f"patchwork-target:{key}")
-    waiting: dict[str, int] = {
-        target: job_id
-        for target, job_id in session.execute(
-            select(Job.target, Job.id)
-            .where(Job.target.in_(sorted(keys.values())), Job.state.in_(ACTIVE_STATES))
-            .with_for_update()
-        )
-    }
+    waiting = lock_targets(session, keys.values())
     fresh: list[Source] = []
     for source in sources:
         source.next_scan_at = now + timedelta(seconds=source.scan_every_seconds)
