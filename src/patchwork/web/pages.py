@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.catalog import channels, videos, watch
 from patchwork.archive.maintenance.stats import StatsUnavailable
 from patchwork.archive.media import objects
@@ -70,7 +71,8 @@ def not_found(message: str) -> tuple[str, int]:
 def watch_page() -> str | tuple[str, int]:
     state = app_state()
     video_id = request.args.get("v", "").strip()
-    details = watch.watch_details(state.db, video_id) if video_id else None
+    policy = CheckPolicy.of(state.settings)
+    details = watch.watch_details(state.db, video_id, policy) if video_id else None
     if details is None:
         return not_found("This video is not in the archive (yet).")
     # The page shows the count it read plus this view (not read again: one read transaction
@@ -85,7 +87,7 @@ def watch_page() -> str | tuple[str, int]:
         d=details,
         v=details.video,
         discover=others[:WATCH_DISCOVER_COUNT],
-        **lost_page.watch_context(state.db, state.settings, video_id),
+        **lost_page.watch_context(state.db, details),
     )
 
 

@@ -8,6 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from patchwork.archive.availability.lost import AvailabilityInfo
+from patchwork.archive.availability.policy import DEFAULT_POLICY, CheckPolicy
+from patchwork.archive.catalog.availability import availability_from
 from patchwork.archive.catalog.records import FileInfo, VideoSummary
 from patchwork.archive.catalog.videos import files_of
 from patchwork.archive.media.captions_vtt import CONVERTIBLE, MAX_CONVERT_BYTES, to_webvtt
@@ -19,7 +22,7 @@ from patchwork.archive.media.objects import (
     plausible_id,
 )
 from patchwork.db import Database
-from patchwork.db.models import Job, Video, ViewCount
+from patchwork.db.models import Job, Video, VideoAvailability, ViewCount
 from patchwork.storage import Storage, StorageError
 
 #: Caption files bigger than this are not converted (the one bound of every converter).
@@ -37,6 +40,7 @@ class WatchDetails:
     has_thumbnail: bool
     captions: list[CaptionTrack]
     views: int
+    availability: AvailabilityInfo | None = None  # None: the video has no availability row
 
     @property
     def caption_languages(self) -> list[str]:
@@ -48,20 +52,24 @@ class WatchDetails:
         return seen
 
 
-def watch_details(db: Database, video_id: str) -> WatchDetails | None:
+def watch_details(
+    db: Database, video_id: str, policy: CheckPolicy = DEFAULT_POLICY
+) -> WatchDetails | None:
     """Everything the watch page shows of a video, read in one transaction (three queries:
-    the video with its view count, its video and thumbnail files, its captions)."""
+    the video with its view count and availability, its video and thumbnail files, its
+    captions)."""
     if not plausible_id(video_id):
         return None
     with db.reading() as session:
         found = session.execute(
-            select(Video, ViewCount.count)
+            select(Video, ViewCount.count, VideoAvailability)
             .outerjoin(ViewCount, ViewCount.video_id == Video.video_id)
+            .outerjoin(VideoAvailability, VideoAvailability.video_id == Video.video_id)
             .where(Video.video_id == video_id)
         ).first()
         if found is None:
             return None
-        row, views = found
+        row, views, availability = found
         files = files_of(session, video_id, ("video", "thumbnail"))
         return WatchDetails(
             video=VideoSummary.of(row),
@@ -73,6 +81,7 @@ def watch_details(db: Database, video_id: str) -> WatchDetails | None:
             has_thumbnail="thumbnail" in files,
             captions=captions_of(session, video_id),
             views=views or 0,
+            availability=availability_from(availability, policy),
         )
 
 
