@@ -18,12 +18,6 @@ from patchwork.db.models import Channel, StoredFile, Video, ViewCount
 DAILY_FEATURED_COUNT = 2
 
 
-def get_video(db: Database, video_id: str) -> VideoSummary | None:
-    with db.reading() as session:
-        video = _find(session, video_id)
-        return VideoSummary.of(video) if video else None
-
-
 def _find(session: Session, video_id: str) -> Video | None:
     return session.scalars(select(Video).where(Video.video_id == video_id)).first()
 
