@@ -161,3 +161,24 @@ def _info(video_id: str, **extra: object) -> dict[str, object]:
     from support.queue_fixtures import info
 
     return info(video_id, **extra)
+
+
+def test_search_finds_a_retitled_video_by_its_new_title(
+    client: FlaskClient, db: Database, tokens: Tokens
+) -> None:
+    archived(client, tokens, "vid00000007", title="Moonlight sonata")
+    checked(
+        client,
+        db,
+        tokens,
+        "vid00000007",
+        "available",
+        video=_info("vid00000007", title="Aurora borealis"),
+    )
+
+    def found(words: str) -> list[str]:
+        body = client.get("/api/search/results", query_string={"q": words}).get_json()
+        return [v["video_id"] for v in body["results"]]
+
+    assert found("aurora") == ["vid00000007"]
+    assert found("moonlight") == []
