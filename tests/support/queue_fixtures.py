@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from patchwork.archive.tokens import create_token
@@ -84,3 +86,30 @@ def info(video_id: str, **extra: Any) -> dict[str, Any]:
         "ext": "webm",
         **extra,
     }
+
+
+def claim_from_two_servers(first: Flask, second: Flask, tokens: Tokens, claims: int) -> list[str]:
+    """Eight claimers, four per server (two per worker token), released at once, each
+    claiming ``claims`` times; the answers that were neither 200 nor 204."""
+    errors: list[str] = []
+    start = threading.Barrier(8)
+
+    def claimer(server: Flask, secret: str) -> None:
+        client = server.test_client()
+        start.wait()
+        for _ in range(claims):
+            response = client.get("/api/worker/next", headers=worker_auth(secret))
+            if response.status_code not in (200, 204):
+                errors.append(f"{response.status_code} {response.get_data(as_text=True)}")
+                return
+
+    threads = [
+        threading.Thread(target=claimer, args=(server, secret))
+        for server in (first, second)
+        for secret in (tokens.worker, tokens.worker2, tokens.worker, tokens.worker2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

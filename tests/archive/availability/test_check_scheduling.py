@@ -3,7 +3,6 @@ never twice for one video, however many servers claim at once."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -19,7 +18,7 @@ from patchwork.db.models import Job
 from patchwork.db.types import utcnow
 from patchwork.state import app_state
 from support.availability_archive import build_due_archive
-from support.queue_fixtures import Tokens, worker_auth
+from support.queue_fixtures import Tokens, claim_from_two_servers
 
 #: The issue's figure: the order and the budget hold at 100,000 videos on MariaDB; the other
 #: backends run the same test on a tenth of it (CI time).
@@ -71,28 +70,8 @@ def test_two_servers_claiming_at_once_never_overspend_the_budget_or_check_a_vide
     build_due_archive(db, 400, utcnow())
     budgeted = Settings(**{**settings.__dict__, "availability_checks_per_hour": 100})
     first, second = create_app(budgeted), create_app(budgeted)
-    errors: list[str] = []
-    barrier = threading.Barrier(8)
-
-    def claimer(server: Flask, secret: str) -> None:
-        client = server.test_client()
-        barrier.wait()
-        for _ in range(6):
-            response = client.get("/api/worker/next", headers=worker_auth(secret))
-            if response.status_code not in (200, 204):
-                errors.append(f"{response.status_code} {response.get_data(as_text=True)}")
-                return
-
     try:
-        threads = [
-            threading.Thread(target=claimer, args=(server, secret))
-            for server in (first, second)
-            for secret in (tokens.worker, tokens.worker2, tokens.worker, tokens.worker2)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = claim_from_two_servers(first, second, tokens, claims=6)
     finally:
         app_state(first).db.dispose()
         app_state(second).db.dispose()

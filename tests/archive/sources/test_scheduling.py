@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -20,7 +19,7 @@ from patchwork.db import Database
 from patchwork.db.models import Job, Source
 from patchwork.db.types import utcnow
 from patchwork.state import app_state
-from support.queue_fixtures import Tokens, auth, claim, worker_auth
+from support.queue_fixtures import Tokens, auth, claim, claim_from_two_servers
 
 ADMIN = Actor(None, "test")
 
@@ -80,31 +79,8 @@ def test_two_servers_sharing_a_database_give_each_due_source_one_scan_job(
         session.execute(update(Source).values(next_scan_at=utcnow() - timedelta(minutes=1)))
     other = create_app(settings)  # a second server process: its own engine and pool
     other.config["TESTING"] = True
-    errors: list[str] = []
-    start = threading.Barrier(8)
-
-    def claimer(server: Flask, secret: str) -> None:
-        client = server.test_client()
-        start.wait()
-        for _ in range(15):
-            response = client.get("/api/worker/next", headers=worker_auth(secret))
-            if response.status_code not in (200, 204):
-                errors.append(f"{response.status_code} {response.get_data(as_text=True)}")
-                return
-
     try:
-        threads = [
-            threading.Thread(
-                target=claimer,
-                args=(server, secret),
-            )
-            for server in (app, other)
-            for secret in (tokens.worker, tokens.worker2, tokens.worker, tokens.worker2)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = claim_from_two_servers(app, other, tokens, claims=15)
     finally:
         app_state(other).db.dispose()
     assert errors == []
