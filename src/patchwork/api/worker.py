@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from patchwork.archive.availability.observations import CheckReport
 from patchwork.archive.availability.policy import CheckPolicy
-from patchwork.archive.ingest.info_json import IngestError, parse_info
 from patchwork.archive.queue import (
     completion,
     heartbeats,
@@ -30,13 +27,12 @@ from patchwork.archive.queue import (
     worker_clients,
 )
 from patchwork.archive.queue.kinds import kind_of
-from patchwork.archive.queue.kinds.base import ChannelDetails, Completion
 from patchwork.archive.queue.records import Enqueued, JobInfo
 from patchwork.archive.queue.states import JobMode, JobState
 from patchwork.archive.sources import entries
-from patchwork.errors import InvalidInput
 from patchwork.http.auth import ADMIN, current_actor, current_principal, require_role
 from patchwork.http.body_fields import body_fields, int_field, text_field, wants_json
+from patchwork.http.completion_fields import completion_of
 from patchwork.http.errors import ApiError, storage_failure_of_a_job
 from patchwork.http.scan_entries import scan_entry
 from patchwork.state import app_state
@@ -278,7 +274,7 @@ def _expected_digest() -> str | None:
 @require_role(*WORKER_ROLES)
 def complete(job_id: int) -> dict[str, Any]:
     state = app_state()
-    report = _completion(body_fields())
+    report = completion_of(body_fields())
     result = completion.complete_job(
         state.db,
         state.storage,
@@ -296,62 +292,6 @@ def complete(job_id: int) -> dict[str, Any]:
             {"kind": f.kind, "key": f.key, "size": f.size, "sha256": f.sha256} for f in result.files
         ],
     }
-
-
-def _completion(fields: Mapping[str, Any]) -> Completion:
-    info = fields.get("video", fields.get("info"))
-    if info is None and "id" in fields:
-        info = fields
-    meta = None
-    if info is not None:
-        if not isinstance(info, dict):
-            raise ApiError(400, "video must be a JSON object of yt-dlp metadata")
-        try:
-            meta = parse_info(info)
-        except IngestError as exc:
-            # Said as a field of this body: the service's message alone does not name it.
-            raise InvalidInput(f"video metadata {exc}") from None
-    channel = None
-    raw_channel = fields.get("channel")
-    if isinstance(raw_channel, dict):
-        channel = ChannelDetails(
-            name=text_field(raw_channel, "name", max_length=1000, drop_nul=True),
-            description=text_field(raw_channel, "description", max_length=100_000, drop_nul=True),
-            romanized_name=text_field(
-                raw_channel, "romanized_name", max_length=1000, drop_nul=True
-            ),
-        )
-    elif raw_channel is not None and not isinstance(raw_channel, str):
-        raise ApiError(400, "channel must be a JSON object")
-    files = fields.get("files")
-    if files is not None and (
-        not isinstance(files, list) or not all(isinstance(f, str) for f in files)
-    ):
-        raise ApiError(400, "files must be a list of uploaded kinds")
-    skipped = text_field(fields, "skipped", max_length=255)
-    if skipped is not None and (not skipped or meta is not None):
-        raise ApiError(400, "skipped names an archived video id, and comes without video")
-    return Completion(
-        meta,
-        channel,
-        tuple(files) if files is not None else None,
-        skipped=skipped,
-        check=_check_report(fields.get("check")),
-    )
-
-
-def _check_report(raw: Any) -> CheckReport | None:
-    """A check job's answer (patchwork.archive.availability.observations)."""
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise ApiError(400, "check must be a JSON object: {outcome, reason, message}")
-    outcome = text_field(raw, "outcome", max_length=32, label="check.outcome") or ""
-    return CheckReport.parse(
-        outcome,
-        text_field(raw, "reason", max_length=64, label="check.reason"),
-        text_field(raw, "message", max_length=100_000, drop_nul=True, label="check.message"),
-    )
 
 
 @bp.post("/worker/jobs/<int:job_id>/entries")

@@ -27,7 +27,8 @@ class ChannelDetails:
 
 @dataclass(frozen=True)
 class Completion:
-    """What a worker reports when it finishes a job (an archive job's download)."""
+    """What a worker reports when it finishes a job: an archive job's download, a check's
+    answer (:mod:`patchwork.http.completion_fields` reads it from the request)."""
 
     video: VideoMetadata | None = None
     channel: ChannelDetails | None = None
