@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -95,7 +94,3 @@ def checked(
     response = answer(client, tokens, job, outcome, reason, **kwargs)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from patchwork.archive.availability import history
 from patchwork.archive.ingest.folders import find_downloads, import_downloads
 from patchwork.archive.maintenance.scan import scan_storage
 from patchwork.db import Database
 from patchwork.db.models import AvailabilityCheck, VideoAvailability, VideoVersion
 from patchwork.state import app_state
-from support.check_steps import archived, checked
+from support.check_steps import answer, archived, checked, claim_check
 from support.completion_steps import archive
 from support.queue_fixtures import Tokens, auth, claim, enqueue, info
 
@@ -76,3 +79,28 @@ def test_a_re_archive_and_a_storage_scan_keep_the_history(
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(VideoVersion)) == 2
         assert session.get(VideoAvailability, "keep0000001") is not None
+
+
+def test_a_video_deleted_while_its_check_runs_keeps_no_version_objects(
+    app: Flask, client: FlaskClient, db: Database, tokens: Tokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archived(client, tokens, "late0000001")
+    job = claim_check(client, db, tokens, "late0000001")
+    assert enqueue(client, tokens.admin, "late0000001", mode=2).status_code in (200, 201)
+    read = history.read_baseline
+
+    def read_then_delete(*args: Any, **kwargs: Any) -> Any:
+        found = read(*args, **kwargs)  # the check compares with it, then places a version
+        deleting = claim(client, tokens.worker2)
+        assert deleting is not None and deleting["mode"] == 2
+        url = f"/api/worker/jobs/{deleting['job_id']}/complete"
+        assert client.post(url, json={}, headers=auth(tokens.worker2)).status_code == 200
+        return found
+
+    monkeypatch.setattr(history, "read_baseline", read_then_delete)
+    response = answer(client, tokens, job, "available", video=info("late0000001", title="Renamed"))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert _history_keys(app, "late0000001") == []
+    with db.reading() as session:
+        for model in (VideoAvailability, AvailabilityCheck, VideoVersion):
+            assert session.scalar(select(func.count()).select_from(model)) == 0, model

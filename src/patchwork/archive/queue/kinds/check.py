@@ -94,13 +94,17 @@ def complete(
                 storage, job, video_id, baseline, seen, changed, staged, now
             )
 
+    gone: list[str] = []  # the video was deleted meanwhile: nothing will reference placed
+
     def commit() -> JobInfo:
+        gone.clear()
         with db.transaction() as session:
             held = held_job(session, job.id, actor, now)
             video = session.scalars(
                 select(Video).where(Video.video_id == video_id).with_for_update()
             ).first()
             if video is None:
+                gone.append(video_id)
                 message = f"{video_id} was deleted during its check"
             else:
                 if placed and baseline is not None:
@@ -129,6 +133,8 @@ def complete(
     except BaseException:
         history.discard(storage, placed)
         raise
+    if gone:
+        history.discard(storage, placed)
     try:
         storage.delete_prefix(staging.staging_prefix(job.id))
     except StorageError as exc:
