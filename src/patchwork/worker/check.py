@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlparse
 
 from patchwork.worker.check_errors import CheckVerdict, classify_check_error, clean_message
 from patchwork.worker.client import ApiError, AuthError, Claimed, LeaseLost
-from patchwork.worker.download import INFO_DROP, STEM, Downloader, Stopped
+from patchwork.worker.download import INFO_DROP, LOOK_ONLY, STEM, Downloader, Stopped
 
 log = logging.getLogger(__name__)
 # Any format will do, merged or not: nothing is downloaded, and a selector that finds nothing
@@ -82,15 +82,9 @@ def check_options(downloader: Downloader, scratch: Path, url: str) -> dict[str, 
     """The downloader's yt-dlp options (cookies, extractor args, timeouts …), writing nothing."""
     opts = downloader.options(scratch, lambda _: None, url=url)
     opts.update(
+        LOOK_ONLY,
         format=CHECK_FORMAT,
         check_formats=False,  # no request per format: only the page and its API calls
-        skip_download=True,
-        writeinfojson=False,
-        writethumbnail=False,
-        writesubtitles=False,
-        writeautomaticsub=False,
-        postprocessors=[],
-        progress_hooks=[],
     )
     return opts
 

@@ -31,6 +31,17 @@ PARTIAL_SUFFIXES = (".part", ".ytdl", ".temp", ".tmp")
 # players that need that. Other sites have no srv3, so VTT comes first there.
 YOUTUBE_CAPTION_FORMAT = "srv3/vtt/best"
 OTHER_CAPTION_FORMAT = "vtt/best"
+#: yt-dlp options over the downloader's own for a job that only looks (a scan, a check): it
+#: keeps the cookies, extractor args and timeouts, and writes no file at all.
+LOOK_ONLY: Mapping[str, Any] = {
+    "skip_download": True,
+    "writeinfojson": False,
+    "writethumbnail": False,
+    "writesubtitles": False,
+    "writeautomaticsub": False,
+    "postprocessors": [],
+    "progress_hooks": [],
+}
 INFO_DROP = (
     "formats",
     "thumbnails",

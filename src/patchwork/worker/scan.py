@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeGuard
 
 from patchwork.worker.client import Claimed
-from patchwork.worker.download import Downloader, DownloadFailed, Stopped, classify
+from patchwork.worker.download import LOOK_ONLY, Downloader, DownloadFailed, Stopped, classify
 from patchwork.worker.link_pages import fetch_links
 
 log = logging.getLogger(__name__)
@@ -73,16 +73,10 @@ def scan_options(downloader: Downloader) -> dict[str, Any]:
     """The downloader's yt-dlp options (cookies, extractor args …), for listing only."""
     opts = downloader.options(downloader.config.workdir, lambda _: None)
     opts.update(
+        LOOK_ONLY,
         extract_flat="in_playlist",
         noplaylist=False,
         lazy_playlist=True,  # no per-entry match filters while enumerating
-        skip_download=True,
-        writeinfojson=False,
-        writethumbnail=False,
-        writesubtitles=False,
-        writeautomaticsub=False,
-        postprocessors=[],
-        progress_hooks=[],
     )
     return opts
 
