@@ -177,7 +177,13 @@ class VideoHistory:
 def history_of(db: Database, video_id: str, *, observations: int = 100) -> VideoHistory | None:
     """Every metadata version of ``video_id`` and its newest observations; None: no video."""
     with db.reading() as session:
-        if session.scalar(select(Video.id).where(Video.video_id == video_id)) is None:
+        # The video and its number of checks (the counter its row keeps) in one read.
+        found = session.execute(
+            select(Video.id, VideoAvailability.checks)
+            .outerjoin(VideoAvailability, VideoAvailability.video_id == Video.video_id)
+            .where(Video.video_id == video_id)
+        ).first()
+        if found is None:
             return None
         versions = [
             VersionInfo(
@@ -214,12 +220,7 @@ def history_of(db: Database, video_id: str, *, observations: int = 100) -> Video
                 .limit(observations)
             )
         ]
-        total = session.scalar(
-            select(func.count())
-            .select_from(AvailabilityCheck)
-            .where(AvailabilityCheck.video_id == video_id)
-        )
-    return VideoHistory(video_id, versions, seen, total or 0)
+    return VideoHistory(video_id, versions, seen, found.checks or 0)
 
 
 def version_object_key(db: Database, video_id: str, number: int, kind: str) -> str | None:
