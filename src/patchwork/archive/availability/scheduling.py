@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from patchwork.archive.availability import counters
 from patchwork.archive.availability.check_jobs import check_target, check_url
 from patchwork.archive.availability.policy import CheckPolicy
-from patchwork.archive.availability.rows import availability_row
+from patchwork.archive.availability.rows import unknown_availability
 from patchwork.archive.ingest.targets import Target
 from patchwork.archive.queue.queueing import insert_jobs, lock_targets
 from patchwork.archive.queue.records import SYSTEM, Actor
@@ -173,7 +173,7 @@ def request_checks(
                 )
             )
             for video_id in sorted(found - rows):
-                session.add(VideoAvailability(**availability_row(video_id, now)))
+                session.add(unknown_availability(video_id, now))
             session.flush()
             return queue_checks(session, sorted(found), actor, now)
 
