@@ -197,3 +197,13 @@ def test_an_empty_message_is_unknown_with_a_text() -> None:
     verdict = classify_check_error("ERROR: ")
     assert (verdict.outcome, verdict.reason) == ("inconclusive", "unknown")
     assert verdict.message
+
+
+def test_the_worker_reports_only_the_reasons_the_server_takes() -> None:
+    # The worker speaks only HTTP and keeps its own copy of the words (decision 0500); a word
+    # the server does not know would be a 400 and a check job that never completes.
+    from patchwork.archive.availability import reasons
+
+    assert set(UNAVAILABLE_REASONS) == set(reasons.UNAVAILABLE_REASONS)
+    # "other-video" is the server's own: only it can compare the answer with the job.
+    assert set(INCONCLUSIVE_REASONS) == set(reasons.INCONCLUSIVE_REASONS) - {"other-video"}
