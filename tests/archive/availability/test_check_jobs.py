@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from patchwork.archive.availability.policy import DEFAULT_POLICY
 from patchwork.db import Database
 from patchwork.db.models import AvailabilityCheck, Video, VideoAvailability, VideoVersion
 from patchwork.state import app_state
@@ -182,3 +184,24 @@ def test_search_finds_a_retitled_video_by_its_new_title(
 
     assert found("aurora") == ["vid00000007"]
     assert found("moonlight") == []
+
+
+def test_the_next_check_is_an_interval_away_and_a_day_away_while_a_change_is_unconfirmed(
+    client: FlaskClient, db: Database, tokens: Tokens
+) -> None:
+    archived(client, tokens, "vid00000008")
+
+    def next_check_in() -> timedelta:
+        row = _row(db, "vid00000008")
+        assert row.last_checked_at is not None
+        return row.check_from + DEFAULT_POLICY.every - row.last_checked_at
+
+    checked(client, db, tokens, "vid00000008", "available", video=_info("vid00000008"))
+    assert next_check_in() == timedelta(days=30)  # settled: a whole interval
+    checked(client, db, tokens, "vid00000008", "unavailable", "private")
+    assert next_check_in() == timedelta(days=1)  # one answer of two: confirm it soon
+    checked(client, db, tokens, "vid00000008", "inconclusive", "bot-check")
+    assert next_check_in() == timedelta(days=1)  # could not tell: try again tomorrow
+    checked(client, db, tokens, "vid00000008", "unavailable", "private")
+    assert _row(db, "vid00000008").state == "unavailable"
+    assert next_check_in() == timedelta(days=30)
