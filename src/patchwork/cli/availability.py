@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from patchwork.archive.availability import lost, scheduling
 from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.availability.reasons import UNAVAILABLE_REASONS
+from patchwork.archive.catalog.availability import video_with_availability
 from patchwork.cli.context import OneLineError, database_or_exit, settings_or_exit
 from patchwork.cli.jobs import CLI_ACTOR
 from patchwork.db.models import Channel, VideoAvailability
@@ -102,11 +103,14 @@ def show(video_id: str) -> None:
     settings = settings_or_exit()
     db = database_or_exit(settings)
     policy = CheckPolicy.of(settings)
-    with db.reading() as session:
-        found = lost.availability_of(session, [video_id], policy).get(video_id)
+    video = video_with_availability(db, video_id, policy)
     history = lost.history_of(db, video_id, observations=10)
-    if history is None or found is None:
+    if video is None or history is None:
         raise OneLineError(f"no archived video {video_id}")
+    found = video.availability
+    if found is None:  # a row lost to some outside hand: the next check writes it again
+        click.echo(f"{video_id}: unknown, never checked")
+        return
     reason = f" ({found.reason_label})" if found.reason_label else ""
     click.echo(f"{video_id}: {found.state}{reason}, since {_when(found.since)}")
     click.echo(f"Last checked: {_when(found.last_checked)}; next check: {_when(found.next_check)}")

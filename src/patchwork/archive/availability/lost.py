@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -65,18 +64,6 @@ def info_of(row: VideoAvailability, policy: CheckPolicy) -> AvailabilityInfo:
         checks=row.checks,
         pending=pending,
     )
-
-
-def availability_of(
-    session: Session, video_ids: Sequence[str], policy: CheckPolicy
-) -> dict[str, AvailabilityInfo]:
-    """The availability of each of ``video_ids`` that has a row (one indexed read)."""
-    if not video_ids:
-        return {}
-    rows = session.scalars(
-        select(VideoAvailability).where(VideoAvailability.video_id.in_(list(video_ids)))
-    )
-    return {row.video_id: info_of(row, policy) for row in rows}
 
 
 @dataclass(frozen=True)
