@@ -15,6 +15,9 @@ Dependencies point one way: ``queue`` uses ``ingest``, which uses ``media`` and 
 ``catalog`` and ``maintenance`` read what the others wrote. ``docs/decisions/0112`` says why.
 """
 
-# Every ORM session that writes videos or channels must keep the search index in step, and
-# every writer lives below this package: importing it hooks the index once.
+# Every ORM session that writes videos or channels must keep the search index and the channel
+# counts in step, and every writer lives below this package: importing it hooks both once.
+from patchwork.archive.catalog import channel_names as _channel_names
 from patchwork.archive.search import indexing as _indexing  # noqa: F401
+
+_channel_names.register()

@@ -69,11 +69,18 @@ def insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[s
 
 
 def add_to_counter(
-    session: Session, table: Table, key: dict[str, Any], column: str, amount: int = 1
+    session: Session,
+    table: Table,
+    key: dict[str, Any],
+    column: str,
+    amount: int = 1,
+    *,
+    first_values: dict[str, Any] | None = None,
 ) -> None:
-    """``INSERT … ON CONFLICT`` that adds ``amount`` to a counter column, atomically."""
+    """``INSERT … ON CONFLICT`` that adds ``amount`` to a counter column, atomically;
+    ``first_values`` are the other columns of a row this inserts (an existing row keeps its)."""
     dialect = dialect_of(session)
-    values = {**key, column: amount}
+    values = {**(first_values or {}), **key, column: amount}
     added = {column: table.c[column] + amount}
     match dialect:
         case Dialect.MYSQL:

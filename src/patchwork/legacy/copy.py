@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Table, distinct, func, insert, null, selec
 from sqlalchemy.orm import Session
 
 from patchwork.archive.availability.rows import availability_row
+from patchwork.archive.catalog.channel_names import count_new_videos
 from patchwork.archive.catalog.records import romanized_name_of
 from patchwork.archive.ingest.info_json import parse_compact_date
 from patchwork.archive.search.indexing import channel_search_fields, video_rank, video_search_fields
@@ -167,11 +168,15 @@ def _insert_videos(session: Session, rows: list[dict[str, Any]]) -> None:
         insert(VideoAvailability),
         [availability_row(row["video_id"], row["archived_at"]) for row in rows],
     )
+    ids = session.execute(
+        select(Video.video_id, Video.id).where(Video.video_id.in_([r["video_id"] for r in rows]))
+    ).all()
+    by_id = {row["video_id"]: row for row in rows}
+    count_new_videos(
+        session, [(by_id[vid]["channel_id"], by_id[vid]["channel_name"], pk) for vid, pk in ids]
+    )
     if not postings:
         return
-    ids = session.execute(
-        select(Video.video_id, Video.id).where(Video.video_id.in_(list(postings)))
-    ).all()
     uploaded = {row["video_id"]: row["upload_date"] for row in rows}
     terms = [
         {
@@ -181,7 +186,7 @@ def _insert_videos(session: Session, rows: list[dict[str, Any]]) -> None:
             "rank": video_rank(uploaded[vid], pk),
         }
         for vid, pk in ids
-        for term, in_title in postings[vid]
+        for term, in_title in postings.get(vid, ())
     ]
     if terms:
         session.execute(insert(VideoTerm), terms)

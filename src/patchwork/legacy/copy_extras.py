@@ -31,7 +31,12 @@ def copy_files(source: LegacySource, writer: Writer, report: ImportReport, tick:
         rep.read += len(page)
         with writer.batch() as session:
             ids = [vid for vid, _, _ in page]
-            known = set(session.scalars(select(Video.video_id).where(Video.video_id.in_(ids))))
+            known = {
+                vid: row
+                for vid, row in session.execute(
+                    select(Video.video_id, Video.id).where(Video.video_id.in_(ids))
+                )
+            }
             files: list[KnownVideo] = []
             for vid, size_mb, extension in page:
                 ext = (extension or "").strip().lstrip(".").lower()
@@ -72,7 +77,12 @@ def copy_views(source: LegacySource, writer: Writer, report: ImportReport, tick:
         rep.read += len(page)
         with writer.batch() as session:
             ids = [vid for vid, _ in page]
-            known = set(session.scalars(select(Video.video_id).where(Video.video_id.in_(ids))))
+            known = {
+                vid: row
+                for vid, row in session.execute(
+                    select(Video.video_id, Video.id).where(Video.video_id.in_(ids))
+                )
+            }
             counts = {
                 v.video_id: v
                 for v in session.scalars(select(ViewCount).where(ViewCount.video_id.in_(ids)))
@@ -83,7 +93,9 @@ def copy_views(source: LegacySource, writer: Writer, report: ImportReport, tick:
                     continue
                 row = counts.get(vid)
                 if row is None:
-                    session.add(ViewCount(video_id=vid, count=max(0, int(count or 0))))
+                    session.add(
+                        ViewCount(video_id=vid, count=max(0, int(count or 0)), video_row=known[vid])
+                    )
                     rep.written += 1
                 elif row.count < int(count or 0):
                     # Views counted by Patchwork since the switch-over are never taken back.

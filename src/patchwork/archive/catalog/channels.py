@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from patchwork.archive.catalog.channel_names import channel_counts
+from patchwork.archive.catalog.paging import newest_first_in_channel
 from patchwork.archive.catalog.random_picks import pick_random
 from patchwork.archive.catalog.records import (
     ChannelProfile,
@@ -12,34 +14,25 @@ from patchwork.archive.catalog.records import (
     romanized_name_of,
 )
 from patchwork.db import Database
-from patchwork.db.dialect import newest_first
 from patchwork.db.models import Channel, Video
 
 
 def channel_profile(db: Database, channel_id: str) -> ChannelProfile | None:
-    """Name from the newest video (as the original), aliases = every name it was archived under."""
+    """Name from the newest video (as the original), aliases = every name it was archived
+    under, most recently used first. Index reads only: the newest video is one seek, the
+    aliases and count are the channel's ``channel_names`` rows."""
     with db.reading() as session:
         channel = session.scalars(select(Channel).where(Channel.channel_id == channel_id)).first()
         newest_name = session.scalar(
             select(Video.channel_name)
             .where(Video.channel_id == channel_id)
-            .order_by(newest_first(session, Video.upload_date), Video.id.desc())
+            .order_by(*newest_first_in_channel(session))
             .limit(1)
         )
         if channel is None and newest_name is None:
             return None
-        last_used = func.max(Video.id)
-        aliases = list(
-            session.scalars(
-                select(Video.channel_name)
-                .where(Video.channel_id == channel_id)
-                .group_by(Video.channel_name)
-                .order_by(last_used.desc())
-            ).all()
-        )
-        video_count = session.scalar(
-            select(func.count()).select_from(Video).where(Video.channel_id == channel_id)
-        )
+        counts = channel_counts(session, channel_id)
+        aliases = counts.aliases
         name = newest_name if newest_name is not None else channel.name if channel else ""
         if not aliases and name:
             aliases = [name]
@@ -50,7 +43,7 @@ def channel_profile(db: Database, channel_id: str) -> ChannelProfile | None:
             description=channel.description if channel else None,
             aliases=aliases,
             romanized_name=distinct_romanization(name, romanized),
-            video_count=video_count or 0,
+            video_count=counts.video_count,
             has_avatar=bool(channel and channel.has_avatar),
             has_banner=bool(channel and channel.has_banner),
         )

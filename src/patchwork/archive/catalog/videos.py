@@ -8,18 +8,15 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from patchwork.archive.catalog.paging import paginate
+from patchwork.archive.catalog.channel_names import channel_counts
+from patchwork.archive.catalog.paging import channel_page_rows
 from patchwork.archive.catalog.random_picks import pick_random
 from patchwork.archive.catalog.records import FileInfo, Page, VideoSummary
 from patchwork.db import Database
-from patchwork.db.dialect import add_to_counter, newest_first
+from patchwork.db.dialect import add_to_counter
 from patchwork.db.models import Channel, StoredFile, Video, ViewCount
 
 DAILY_FEATURED_COUNT = 2
-
-
-def _find(session: Session, video_id: str) -> Video | None:
-    return session.scalars(select(Video).where(Video.video_id == video_id)).first()
 
 
 def recently_archived(db: Database, limit: int) -> list[VideoSummary]:
@@ -29,15 +26,18 @@ def recently_archived(db: Database, limit: int) -> list[VideoSummary]:
 
 
 def popular(db: Database, limit: int) -> list[VideoSummary]:
-    """Most viewed first; equal counts go to the most recently archived."""
+    """Most viewed first; equal counts go to the most recently archived. ``ix_views_popular``
+    is that order, so this reads ``limit`` index entries, whatever the number of views."""
     with db.reading() as session:
-        rows = session.scalars(
-            select(Video)
-            .join(ViewCount, ViewCount.video_id == Video.video_id)
-            .order_by(ViewCount.count.desc(), Video.id.desc())
-            .limit(limit)
-        ).all()
-        return [VideoSummary.of(v) for v in rows]
+        top = list(
+            session.scalars(
+                select(ViewCount.video_row)
+                .order_by(ViewCount.count.desc(), ViewCount.video_row.desc())
+                .limit(limit)
+            )
+        )
+        found = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_(top)))}
+        return [VideoSummary.of(found[row]) for row in top if row in found]
 
 
 def random_videos(db: Database, count: int) -> list[VideoSummary]:
@@ -56,17 +56,16 @@ def daily_featured(db: Database, day: date) -> list[VideoSummary]:
 def channel_videos(
     db: Database, channel_id: str, *, page: int, per_page: int
 ) -> Page[VideoSummary] | None:
-    """A channel's videos, newest upload first; ``None`` for a channel the archive lacks."""
+    """A channel's videos, newest upload first; ``None`` for a channel the archive lacks.
+    Constant in the channel's size: the total is its maintained count (channel_names)."""
     with db.reading() as session:
-        query = (
-            select(Video)
-            .where(Video.channel_id == channel_id)
-            .order_by(newest_first(session, Video.upload_date), Video.id.desc())
-        )
-        result = paginate(session, query, page=page, per_page=per_page, convert=VideoSummary.of)
-        if result.total == 0 and not _channel_exists(session, channel_id):
+        total = channel_counts(session, channel_id).video_count
+        if total == 0 and not _channel_exists(session, channel_id):
             return None
-        return result
+        rows = channel_page_rows(session, channel_id, total=total, page=page, per_page=per_page)
+        return Page(
+            items=[VideoSummary.of(v) for v in rows], total=total, page=page, per_page=per_page
+        )
 
 
 def _channel_exists(session: Session, channel_id: str) -> bool:
@@ -90,9 +89,16 @@ def video_file(db: Database, video_id: str, kind: str = "video") -> FileInfo | N
 def count_view(db: Database, video_id: str) -> bool:
     """Add one view; ``False`` (and nothing written) for a video the archive lacks."""
     with db.transaction() as session:
-        if _find(session, video_id) is None:
+        row = session.scalar(select(Video.id).where(Video.video_id == video_id))
+        if row is None:
             return False
-        add_to_counter(session, ViewCount.__table__, {"video_id": video_id}, "count")  # type: ignore[arg-type]
+        add_to_counter(
+            session,
+            ViewCount.__table__,  # type: ignore[arg-type]
+            {"video_id": video_id},
+            "count",
+            first_values={"video_row": row},
+        )
         return True
 
 

@@ -65,6 +65,17 @@ class Video(Base):
     search_channel: Mapped[str | None] = mapped_column(SearchText())
 
 
+# PostgreSQL sorts NULL first in DESC, so "newest upload first, undated last" (channel pages,
+# a channel's current name) cannot read ix_videos_channel_upload backwards there as MySQL and
+# SQLite do: this index is that order. PostgreSQL only (MySQL has no NULLS LAST).
+Index(
+    "ix_videos_channel_newest",
+    Video.channel_id,
+    Video.upload_date.desc().nulls_last(),
+    Video.id.desc(),
+).ddl_if(dialect="postgresql")
+
+
 class Channel(Base):
     """A channel [channels]."""
 
@@ -160,12 +171,15 @@ class ViewCount(Base):
     """How often a video was watched [views]."""
 
     __tablename__ = "views"
-    __table_args__ = (Index("ix_views_count", "count"), MYSQL_TABLE_ARGS)
+    # Most viewed first, ties to the most recently archived: one index read from the top.
+    __table_args__ = (Index("ix_views_popular", "count", "video_row"), MYSQL_TABLE_ARGS)
 
     video_id: Mapped[str] = mapped_column(
         IdString(255), ForeignKey("videos.video_id", ondelete="CASCADE"), primary_key=True
     )
     count: Mapped[int] = mapped_column(BigId, default=0)
+    #: The video's ``videos.id`` (its archive order), copied so popular needs no join to sort.
+    video_row: Mapped[int] = mapped_column(BigId, default=0)
 
 
 class Token(Base):
@@ -280,14 +294,17 @@ from patchwork.db.models.availability import (  # noqa: E402
     VideoVersion,
 )
 from patchwork.db.models.sources import Source, SourceEntry  # noqa: E402
+from patchwork.db.models.summaries import AnswerSnapshot, ChannelName  # noqa: E402
 
 __all__ = [
     "MYSQL_TABLE_ARGS",
     "NAMING_CONVENTION",
+    "AnswerSnapshot",
     "AvailabilityCheck",
     "Base",
     "Caption",
     "Channel",
+    "ChannelName",
     "ChannelTerm",
     "CheckCount",
     "Job",

@@ -13,6 +13,7 @@ from typing import Final
 from sqlalchemy import delete, select
 
 from patchwork.archive.availability.policy import DEFAULT_POLICY, CheckPolicy
+from patchwork.archive.catalog.channel_names import count_video
 from patchwork.archive.ingest.targets import Target, delete_target
 from patchwork.archive.ingest.video_files import remove_video_objects
 from patchwork.archive.queue.kinds.base import Completion, CompletionResult
@@ -95,6 +96,8 @@ def complete(
                 VideoAvailability,
             ):
                 session.execute(delete(model).where(model.video_id == video_id))
+            if video is not None:
+                count_video(session, video.channel_id, video.channel_name, video.id, -1)
             session.execute(delete(Video).where(Video.video_id == video_id))
             session.flush()
             # Without the video's row there is no lock to sweep under: a first archive of
