@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
+from patchwork.archive.snapshots import SnapshotAnswers
 from patchwork.cache import AnswerCache
 from patchwork.config import Settings
 from patchwork.db import Database
@@ -23,6 +24,21 @@ class AppState:
     cache: AnswerCache
     _storage: Storage | None = field(default=None, repr=False)
     _storage_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _answers: SnapshotAnswers | None = field(default=None, repr=False)
+
+    @property
+    def answers(self) -> SnapshotAnswers:
+        """Summarising answers (patchwork.archive.snapshots), made on first use: over the
+        cache as it is by then (ops wraps it to count hits)."""
+        if self._answers is None:
+            with self._storage_lock:
+                if self._answers is None:
+                    self._answers = SnapshotAnswers(self.db, self.cache)
+        return self._answers
+
+    @answers.setter
+    def answers(self, answers: SnapshotAnswers) -> None:
+        self._answers = answers
 
     @property
     def storage(self) -> Storage:

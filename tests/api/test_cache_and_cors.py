@@ -13,12 +13,13 @@ from patchwork.cache import KEY_PREFIX, MemoryCache, RedisCache, remember
 from patchwork.config import Settings
 from support.archive_samples import SAMPLES
 
+# Summaries sit in the cache as their snapshot's front (patchwork.archive.snapshots).
 CACHED_ENDPOINTS = {
-    "/api/discover_videos?count=3": "discover_videos:3",
-    "/api/discover_channels": "discover_channels:6",
-    "/api/popular": "popular",
+    "/api/discover_videos?count=3": "snapshot:discover_videos:3",
+    "/api/discover_channels": "snapshot:discover_channels:6",
+    "/api/popular": "snapshot:popular",
     "/api/status": "service_status",
-    "/api/storage/status": "storage:database",
+    "/api/storage/status": "snapshot:storage:database",
 }
 
 
@@ -69,7 +70,8 @@ def test_cached_endpoints_answer_from_redis(settings: Settings, redis_url: str) 
         assert raw.exists(KEY_PREFIX + key), key
         assert 0 < raw.ttl(KEY_PREFIX + key) <= 86400
     # A value planted in Redis is what the endpoint answers: it reads the cache.
-    raw.set(KEY_PREFIX + "popular", '[{"video_id": "from-redis"}]', ex=60)
+    planted = '{"value": [{"video_id": "from-redis"}], "version": ""}'
+    raw.set(KEY_PREFIX + "snapshot:popular", planted, ex=60)
     assert client.get("/api/popular").get_json() == [{"video_id": "from-redis"}]
 
 

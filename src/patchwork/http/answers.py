@@ -1,9 +1,10 @@
-"""Cached answers shared by the JSON API and the pages: one cache entry, one shape.
+"""Summarising answers shared by the JSON API and the pages: one snapshot, one shape.
 
-Discover, daily featured, popular and storage statistics are expensive and change slowly,
-so each is computed once per TTL (in Redis when configured) whichever surface asks first.
-An empty answer (popular before the first view, anything on an archive still empty) is kept
-at most ``cache.EMPTY_TTL_SECONDS``, so it never hides the first videos for an hour or a day.
+Discover, daily featured, popular and storage statistics change slowly, so each is computed
+once per TTL whichever surface asks first, off the request path once it exists, and served
+stale while the next one is computed (patchwork.archive.snapshots). An empty answer (popular
+before the first view, anything on an archive still empty) is kept at most
+``cache.EMPTY_TTL_SECONDS`` and never served stale, so it never hides the first videos.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 from patchwork.archive.catalog import channels, videos
 from patchwork.archive.maintenance.stats import StatsContext, load_provider
-from patchwork.cache import remember
 from patchwork.http import shapes
 from patchwork.state import app_state
 
@@ -27,8 +27,7 @@ RECENT_COUNT = 6  # the home page and /api/recently_archived show as many
 
 def discover_videos(count: int) -> list[dict[str, Any]]:
     state = app_state()
-    return remember(
-        state.cache,
+    return state.answers.get(  # type: ignore[no-any-return]
         f"discover_videos:{count}",
         DISCOVER_TTL,
         lambda: shapes.video_list(videos.random_videos(state.db, count)),
@@ -37,8 +36,7 @@ def discover_videos(count: int) -> list[dict[str, Any]]:
 
 def discover_channels(count: int) -> list[dict[str, Any]]:
     state = app_state()
-    return remember(
-        state.cache,
+    return state.answers.get(  # type: ignore[no-any-return]
         f"discover_channels:{count}",
         DISCOVER_TTL,
         lambda: [shapes.discover_channel(c) for c in channels.random_channels(state.db, count)],
@@ -46,20 +44,19 @@ def discover_channels(count: int) -> list[dict[str, Any]]:
 
 
 def daily_featured(today: date) -> list[dict[str, Any]]:
-    """Keyed by the date, so tomorrow's picks never wait for yesterday's entry to expire."""
+    """Versioned by the date, so tomorrow's picks never wait for yesterday's to expire."""
     state = app_state()
-    return remember(
-        state.cache,
-        f"daily_featured:{today.isoformat()}",
+    return state.answers.get(  # type: ignore[no-any-return]
+        "daily_featured",
         FEATURED_TTL,
         lambda: shapes.video_list(videos.daily_featured(state.db, today)),
+        version=today.isoformat(),
     )
 
 
 def popular() -> list[dict[str, Any]]:
     state = app_state()
-    return remember(
-        state.cache,
+    return state.answers.get(  # type: ignore[no-any-return]
         "popular",
         POPULAR_TTL,
         lambda: shapes.video_list(videos.popular(state.db, POPULAR_COUNT)),
@@ -71,8 +68,7 @@ def storage_status() -> dict[str, Any]:
     state = app_state()
     name = state.settings.storage_stats
     context = StatsContext(state.settings, state.db, state.storage)
-    return remember(
-        state.cache,
+    return state.answers.get(  # type: ignore[no-any-return]
         f"storage:{name}",
         STORAGE_TTL,
         lambda: shapes.storage_status(load_provider(name)(context)),
