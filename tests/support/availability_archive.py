@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert
 
+from patchwork.archive.maintenance.recount import recount_summaries
 from patchwork.db import Database
 from patchwork.db.models import Video, VideoAvailability
 
@@ -55,4 +56,5 @@ def build_due_archive(db: Database, count: int, now: datetime, *, seed: int = 16
                     for n in part
                 ],
             )
+    recount_summaries(db)  # the rows above went around the ORM's counting
     return [video_id for _, video_id in sorted(zip(ages, ids, strict=True), reverse=True)]

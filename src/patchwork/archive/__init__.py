@@ -15,9 +15,12 @@ Dependencies point one way: ``queue`` uses ``ingest``, which uses ``media`` and 
 ``catalog`` and ``maintenance`` read what the others wrote. ``docs/decisions/0112`` says why.
 """
 
-# Every ORM session that writes videos or channels must keep the search index and the channel
-# counts in step, and every writer lives below this package: importing it hooks both once.
+# Every ORM session that writes videos or channels must keep the search index, the channel
+# counts and the availability counts in step, and every writer lives below this package:
+# importing it hooks them once.
+from patchwork.archive.availability import totals as _availability_totals
 from patchwork.archive.catalog import channel_names as _channel_names
 from patchwork.archive.search import indexing as _indexing  # noqa: F401
 
 _channel_names.register()
+_availability_totals.register()

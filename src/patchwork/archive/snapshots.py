@@ -149,14 +149,21 @@ class SnapshotAnswers:
     def _compute_now(self, key: str, max_age: int, compute: Callable[[], Any], version: str) -> Any:
         with self._lock:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:  # one computation per key and process; the others wait for it
-            hit, front = self._cache.get(_FRONT_PREFIX + key)
-            if hit and isinstance(front, dict) and front.get("version") == version:
-                return front.get("value")
+        # One computation per key and process: a request that finds another computing waits
+        # for it and takes its answer from the cache.
+        if not key_lock.acquire(blocking=False):
+            with key_lock:
+                hit, front = self._cache.get(_FRONT_PREFIX + key)
+                if hit and isinstance(front, dict) and front.get("version") == version:
+                    return front.get("value")
+            key_lock.acquire()
+        try:
             snapshot = Snapshot(compute(), self._clock(), version)
             self._store(key, snapshot)
             self._remember(key, snapshot, max_age)
             return snapshot.value
+        finally:
+            key_lock.release()
 
     def _refresh_later(
         self, key: str, max_age: int, compute: Callable[[], Any], version: str

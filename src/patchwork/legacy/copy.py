@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Table, distinct, func, insert, null, selec
 from sqlalchemy.orm import Session
 
 from patchwork.archive.availability.rows import availability_row
+from patchwork.archive.availability.totals import count_rows
 from patchwork.archive.catalog.channel_names import count_new_videos
 from patchwork.archive.catalog.records import romanized_name_of
 from patchwork.archive.ingest.info_json import parse_compact_date
@@ -164,10 +165,9 @@ def _insert_videos(session: Session, rows: list[dict[str, Any]]) -> None:
         row["platform"], row["source_url"] = platform_of(row["video_id"])
         row["archived_at"] = row["updated_at"] = now
     session.execute(insert(Video), rows)
-    session.execute(
-        insert(VideoAvailability),
-        [availability_row(row["video_id"], row["archived_at"]) for row in rows],
-    )
+    availability = [availability_row(row["video_id"], row["archived_at"]) for row in rows]
+    session.execute(insert(VideoAvailability), availability)
+    count_rows(session, availability)
     ids = session.execute(
         select(Video.video_id, Video.id).where(Video.video_id.in_([r["video_id"] for r in rows]))
     ).all()

@@ -8,11 +8,12 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.availability.reasons import State, reason_label
+from patchwork.archive.availability.totals import lost_reasons, state_totals
 from patchwork.db import Database
 from patchwork.db.models import (
     AvailabilityCheck,
@@ -91,14 +92,7 @@ class LostPage:
 def lost_videos(db: Database, *, reason: str | None, page: int, per_page: int) -> LostPage:
     """Videos gone from their site, newest loss first; ``reason`` narrows them."""
     with db.reading() as session:
-        reasons: dict[str, int] = {
-            (why or "unspecified"): count
-            for why, count in session.execute(
-                select(VideoAvailability.reason, func.count())
-                .where(VideoAvailability.state == State.UNAVAILABLE.value)
-                .group_by(VideoAvailability.reason)
-            )
-        }
+        reasons = lost_reasons(session)  # maintained counts, not a GROUP BY of every loss
         total = reasons.get(reason, 0) if reason is not None else sum(reasons.values())
         query = (
             select(VideoAvailability, Video)
@@ -221,12 +215,7 @@ def version_object_key(db: Database, video_id: str, number: int, kind: str) -> s
 
 def availability_totals(session: Session) -> dict[str, int]:
     """Videos per availability state (every state present, zero or not)."""
-    counts = dict.fromkeys((s.value for s in State), 0)
-    for state, count in session.execute(
-        select(VideoAvailability.state, func.count()).group_by(VideoAvailability.state)
-    ):
-        counts[state] = count
-    return counts
+    return state_totals(session)
 
 
 def check_totals(session: Session) -> dict[str, int]:

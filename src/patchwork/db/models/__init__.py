@@ -289,6 +289,7 @@ class KeyValue(Base):
 # Imported last: they build on Base above.
 from patchwork.db.models.availability import (  # noqa: E402
     AvailabilityCheck,
+    AvailabilityCount,
     CheckCount,
     VideoAvailability,
     VideoVersion,
@@ -301,6 +302,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "AnswerSnapshot",
     "AvailabilityCheck",
+    "AvailabilityCount",
     "Base",
     "Caption",
     "Channel",

@@ -83,6 +83,19 @@ class CheckCount(Base):
     count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class AvailabilityCount(Base):
+    """Videos per availability state and reason ('' for none), kept in the transaction of
+    every change (patchwork.archive.availability.totals): the lost page's totals and the
+    metrics' gauge read these few rows instead of counting a million."""
+
+    __tablename__ = "availability_counts"
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class VideoVersion(Base):
     """One version of a video's metadata as its site showed it (docs/availability.md).
 

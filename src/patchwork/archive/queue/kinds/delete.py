@@ -13,6 +13,7 @@ from typing import Final
 from sqlalchemy import delete, select
 
 from patchwork.archive.availability.policy import DEFAULT_POLICY, CheckPolicy
+from patchwork.archive.availability.totals import forget_video
 from patchwork.archive.catalog.channel_names import count_video
 from patchwork.archive.ingest.targets import Target, delete_target
 from patchwork.archive.ingest.video_files import remove_video_objects
@@ -87,6 +88,7 @@ def complete(
             ):
                 keys.update(key for key in (info_key, thumbnail_key) if key)
             # Explicitly, not by cascade: SQLite enforces foreign keys only when asked to.
+            forget_video(session, video_id)  # the availability counts, before its row goes
             for model in (
                 Caption,
                 StoredFile,

@@ -1,4 +1,5 @@
-"""read path at a million videos: channel names counted, popular indexed, answer snapshots
+"""read path at a million videos: channel names and availability counted, popular indexed,
+answer snapshots
 
 Revision ID: 0008
 Revises: 0007
@@ -67,6 +68,20 @@ def upgrade() -> None:
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_unicode_ci",
     )
+    op.create_table(
+        "availability_counts",
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("reason", sa.String(32), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("state", "reason", name=op.f("pk_availability_counts")),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_unicode_ci",
+    )
+    op.execute(
+        "INSERT INTO availability_counts (state, reason, count) "
+        "SELECT state, COALESCE(reason, ''), COUNT(*) FROM video_availability "
+        "GROUP BY state, COALESCE(reason, '')"
+    )
     with op.batch_alter_table("views") as batch:
         batch.add_column(sa.Column("video_row", big_id(), nullable=False, server_default="0"))
     op.execute(
@@ -128,6 +143,7 @@ def downgrade() -> None:
         batch.drop_index("ix_views_popular")
         batch.create_index("ix_views_count", ["count"])
         batch.drop_column("video_row")
+    op.drop_table("availability_counts")
     op.drop_table("answer_snapshots")
     op.drop_index("ix_channel_names_newest", "channel_names")
     op.drop_table("channel_names")
