@@ -131,6 +131,19 @@ def newest_first(session: Session, column: Any) -> Any:
             assert_never(dialect)
 
 
+def reversed_newest_first(session: Session, column: Any) -> Any:
+    """The exact reverse of :func:`newest_first`: ``column ASC`` with NULLs first, which an
+    index serving ``newest_first`` gives when read the other way."""
+    dialect = dialect_of(session)
+    match dialect:
+        case Dialect.POSTGRESQL:
+            return column.asc().nulls_first()
+        case Dialect.MYSQL | Dialect.SQLITE:
+            return column.asc()
+        case _:
+            assert_never(dialect)
+
+
 def claim_lock(session: Session, stmt: Any) -> Any:
     """Lock the rows a queue claim selects so two claimers never take the same job.
 

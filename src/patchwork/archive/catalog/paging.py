@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from patchwork.db.dialect import newest_first
+from patchwork.db.dialect import newest_first, reversed_newest_first
 from patchwork.db.models import Video
 
 
@@ -18,23 +18,38 @@ def newest_first_in_channel(session: Session) -> list[Any]:
     return [newest_first(session, Video.upload_date), Video.id.desc()]
 
 
+def oldest_first_in_channel(session: Session) -> list[Any]:
+    """The exact reverse of :func:`newest_first_in_channel` (the same index, read the other
+    way): undated first, then oldest upload, oldest archived."""
+    return [reversed_newest_first(session, Video.upload_date), Video.id.asc()]
+
+
 def channel_page_rows(
     session: Session, channel_id: str, *, total: int, page: int, per_page: int
 ) -> list[Video]:
     """One page of a channel, by index: the page's ids come off the channel's index alone
-    (a covering read of ``offset + per_page`` entries, no video row), then only those rows
-    are read. ``total`` is the channel's maintained count, so nothing is counted here."""
+    (a covering read, no video row), then only those rows are read. The index is walked from
+    the nearer end, so page N costs at most N pages of index entries, and the last pages as
+    little as the first. ``total`` is the channel's maintained count: nothing is counted."""
     offset = (page - 1) * per_page
     if offset >= total:
         return []
+    from_end = total - offset - per_page
+    if from_end < offset:
+        order = oldest_first_in_channel(session)
+        skip, take = max(0, from_end), per_page + min(0, from_end)
+    else:
+        order, skip, take = newest_first_in_channel(session), offset, per_page
     ids = list(
         session.scalars(
             select(Video.id)
             .where(Video.channel_id == channel_id)
-            .order_by(*newest_first_in_channel(session))
-            .limit(per_page)
-            .offset(offset)
+            .order_by(*order)
+            .limit(take)
+            .offset(skip)
         )
     )
+    if from_end < offset:
+        ids.reverse()
     found = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_(ids)))}
     return [found[i] for i in ids if i in found]

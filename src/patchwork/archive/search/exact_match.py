@@ -23,9 +23,10 @@ from patchwork.archive.search.terms import normalize, terms_of
 from patchwork.db import Database
 from patchwork.db.models import Video, VideoTerm
 
-#: Postings counted per term when looking for the rarest: a first, cheap pass, then (when
-#: every term passed the first cap) a second one that still tells common from very common.
-ESTIMATE_CAPS = (1000, 50_000)
+#: Postings counted per term when looking for the rarest: a first pass that reads a few
+#: postings of each (a real title has a rare word: a song's name), then wider ones only when
+#: every term passed the cap before, still telling common from very common.
+ESTIMATE_CAPS = (32, 1000, 50_000)
 #: Candidate rows read per query.
 CHUNK = 500
 
@@ -106,7 +107,12 @@ def _posting(table: Any, term: str, title_only: bool) -> ColumnElement[bool]:
 
 def _count(session: Session, term: str, title_only: bool, *, cap: int) -> int:
     """Videos with the posting, counted up to ``cap`` (an index range scan)."""
+    # Ordered as ix_video_terms_rank is: PostgreSQL otherwise takes a common term for one
+    # a sequential scan finds soon, and reads the whole table when its postings sit late.
     limited: Any = (
-        select(VideoTerm.video_id).where(_posting(VideoTerm, term, title_only)).limit(cap)
+        select(VideoTerm.video_id)
+        .where(_posting(VideoTerm, term, title_only))
+        .order_by(VideoTerm.rank)
+        .limit(cap)
     ).subquery()
     return int(session.scalar(select(func.count()).select_from(limited)) or 0)
