@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from patchwork.archive.maintenance.recount import recount_summaries
 from patchwork.cli.context import database_or_exit, settings_or_exit
 from patchwork.db.migrate import current_revision, head_revision, upgrade
 
@@ -35,3 +36,16 @@ def current_command() -> None:
     database = database_or_exit(settings, require_current=False)
     click.echo(f"database: {current_revision(database) or 'empty'}")
     click.echo(f"code:     {head_revision()}")
+
+
+@db.command("recount")
+def recount_command() -> None:
+    """Recount each channel's names and videos and the availability totals from the rows.
+
+    Every write through Patchwork keeps them in step; this is for rows changed around it
+    (manual SQL, a restored dump): one pass over the videos and their availability.
+    """
+    settings = settings_or_exit()
+    database = database_or_exit(settings)
+    names = recount_summaries(database)
+    click.echo(f"Recounted {names} channel names and the availability totals.")

@@ -18,6 +18,7 @@ from patchwork.archive.availability.totals import count_rows
 from patchwork.archive.catalog.channel_names import count_new_videos
 from patchwork.archive.catalog.records import romanized_name_of
 from patchwork.archive.ingest.info_json import parse_compact_date
+from patchwork.archive.search.exact_match import title_key
 from patchwork.archive.search.indexing import channel_search_fields, video_rank, video_search_fields
 from patchwork.db.models import Channel, ChannelTerm, Video, VideoAvailability, VideoTerm
 from patchwork.db.types import utcnow
@@ -162,6 +163,7 @@ def _insert_videos(session: Session, rows: list[dict[str, Any]]) -> None:
             row["search_title"], row["search_channel"], postings[row["video_id"]] = (
                 video_search_fields(row["title"], row["romanized_title"], row["channel_name"])
             )
+        row["title_key"] = title_key(row["title"], row["channel_name"])
         row["platform"], row["source_url"] = platform_of(row["video_id"])
         row["archived_at"] = row["updated_at"] = now
     session.execute(insert(Video), rows)

@@ -4,6 +4,7 @@ any backend installed in the entry-point group ``patchwork.storage_backends``.""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .backends import (
@@ -25,7 +26,20 @@ from .base import (
 )
 from .content_types import guess_content_type
 from .local import LocalStorage
-from .s3 import S3Storage
+
+if TYPE_CHECKING:
+    from .s3 import S3Storage
+
+
+def __getattr__(name: str) -> Any:
+    # boto3 and botocore cost every server process ~20 MB and a tenth of a second to import:
+    # only an archive on S3 pays for them, when its storage is opened (by entry point).
+    if name == "S3Storage":
+        from .s3 import S3Storage
+
+        return S3Storage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CHUNK_SIZE",

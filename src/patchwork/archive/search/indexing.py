@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, UOWTransaction
 
+from patchwork.archive.search.exact_match import title_key
 from patchwork.archive.search.terms import field_index
 from patchwork.db.migrate import register_search_reindex
 from patchwork.db.models import Channel, ChannelTerm, Video, VideoTerm
@@ -104,6 +105,7 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: Any) -> 
             obj.search_title, obj.search_channel, _ = video_search_fields(
                 obj.title, obj.romanized_title, obj.channel_name
             )
+            obj.title_key = title_key(obj.title, obj.channel_name)
             pending.append(obj)
         elif isinstance(obj, Channel) and _changed(obj, CHANNEL_TEXT_FIELDS):
             obj.search_text, _ = channel_search_fields(obj.name, obj.romanized_name)
@@ -178,7 +180,7 @@ def reindex(connection: Connection, progress: Callable[[int], None] | None = Non
         connection.execute(
             text(
                 "CREATE TEMPORARY TABLE search_stage (id BIGINT PRIMARY KEY, st MEDIUMTEXT, "
-                "sc MEDIUMTEXT) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                "sc MEDIUMTEXT, tk CHAR(64)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
             )
         )
     done = 0
@@ -198,7 +200,7 @@ def reindex(connection: Connection, progress: Callable[[int], None] | None = Non
         postings: list[tuple[int, str, bool, int]] = []
         for video_id, title, romanized, channel_name, upload_date in batch:
             st, sc, found = video_search_fields(title, romanized, channel_name)
-            texts.append({"i": video_id, "st": st, "sc": sc})
+            texts.append({"i": video_id, "st": st, "sc": sc, "tk": title_key(title, channel_name)})
             rank = video_rank(upload_date, video_id)
             postings.extend((video_id, t, it, rank) for t, it in found)
         _write_texts(connection, name, texts)
@@ -234,18 +236,22 @@ def _write_texts(connection: Connection, name: str, rows: list[dict[str, Any]]) 
     if name in ("mysql", "mariadb"):
         # pymysql sends executemany INSERTs as multi-row statements, UPDATEs one by one.
         connection.execute(
-            text("INSERT INTO search_stage (id, st, sc) VALUES (:i, :st, :sc)"), rows
+            text("INSERT INTO search_stage (id, st, sc, tk) VALUES (:i, :st, :sc, :tk)"), rows
         )
         connection.execute(
             text(
                 "UPDATE videos v JOIN search_stage s ON v.id = s.id "
-                "SET v.search_title = s.st, v.search_channel = s.sc"
+                "SET v.search_title = s.st, v.search_channel = s.sc, v.title_key = s.tk"
             )
         )
         connection.execute(text("DELETE FROM search_stage"))
     else:
         connection.execute(
-            text("UPDATE videos SET search_title = :st, search_channel = :sc WHERE id = :i"), rows
+            text(
+                "UPDATE videos SET search_title = :st, search_channel = :sc, title_key = :tk "
+                "WHERE id = :i"
+            ),
+            rows,
         )
 
 

@@ -41,6 +41,7 @@ class Video(Base):
         Index("ix_videos_channel_upload", "channel_id", "upload_date", "id"),
         Index("ix_videos_upload_date", "upload_date", "id"),
         Index("ix_videos_source_target", "source_target"),
+        Index("ix_videos_title_key", "title_key"),
         MYSQL_TABLE_ARGS,
     )
 
@@ -63,6 +64,8 @@ class Video(Base):
     # Search: marked, normalised text kept by patchwork.archive.search.indexing (docs/search.md).
     search_title: Mapped[str | None] = mapped_column(SearchText())
     search_channel: Mapped[str | None] = mapped_column(SearchText())
+    #: SHA-256 of title and channel name: exact-match lookups (archive.search.exact_match).
+    title_key: Mapped[str | None] = mapped_column(String(64))
 
 
 # PostgreSQL sorts NULL first in DESC, so "newest upload first, undated last" (channel pages,

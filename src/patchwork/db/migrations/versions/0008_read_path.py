@@ -82,6 +82,9 @@ def upgrade() -> None:
         "SELECT state, COALESCE(reason, ''), COUNT(*) FROM video_availability "
         "GROUP BY state, COALESCE(reason, '')"
     )
+    with op.batch_alter_table("videos") as batch:
+        batch.add_column(sa.Column("title_key", sa.String(64), nullable=True))
+        batch.create_index("ix_videos_title_key", ["title_key"])
     with op.batch_alter_table("views") as batch:
         batch.add_column(sa.Column("video_row", big_id(), nullable=False, server_default="0"))
     op.execute(
@@ -99,6 +102,12 @@ def upgrade() -> None:
             ["channel_id", sa.text("upload_date DESC NULLS LAST"), sa.text("id DESC")],
         )
     _count_channel_names()
+    bind = op.get_bind()
+    if bind.scalar(sa.text("SELECT COUNT(*) FROM videos")):
+        # The search text's rebuild writes every video's title_key with it.
+        from patchwork.db.migrate import rebuild_search_index
+
+        rebuild_search_index(bind)
 
 
 def _count_channel_names() -> None:
@@ -143,6 +152,9 @@ def downgrade() -> None:
         batch.drop_index("ix_views_popular")
         batch.create_index("ix_views_count", ["count"])
         batch.drop_column("video_row")
+    with op.batch_alter_table("videos") as batch:
+        batch.drop_index("ix_videos_title_key")
+        batch.drop_column("title_key")
     op.drop_table("availability_counts")
     op.drop_table("answer_snapshots")
     op.drop_index("ix_channel_names_newest", "channel_names")
