@@ -27,6 +27,7 @@ ARGUMENTS: dict[str, Callable[[Session], tuple[Any, ...]]] = {
     "add_to_counter": lambda session: (session, COUNTERS, {"id": 1}, "n"),
     "supports_skip_locked": lambda session: (session,),
     "newest_first": lambda session: (session, COUNTERS.c.n),
+    "reversed_newest_first": lambda session: (session, COUNTERS.c.n),
     "oldest_first": lambda session: (session, COUNTERS.c.n),
     "claim_lock": lambda session: (session, select(COUNTERS)),
     "serialize_on": lambda session: (session, "a lock"),

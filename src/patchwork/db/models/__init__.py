@@ -62,8 +62,9 @@ class Video(Base):
     archived_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     # Search: marked, normalised text kept by patchwork.archive.search.indexing (docs/search.md).
-    search_title: Mapped[str | None] = mapped_column(SearchText())
-    search_channel: Mapped[str | None] = mapped_column(SearchText())
+    # Deferred: only SQL reads them (search conditions), so loading a video never sends them.
+    search_title: Mapped[str | None] = mapped_column(SearchText(), deferred=True)
+    search_channel: Mapped[str | None] = mapped_column(SearchText(), deferred=True)
     #: SHA-256 of title and channel name: exact-match lookups (archive.search.exact_match).
     title_key: Mapped[str | None] = mapped_column(String(64))
 
@@ -94,7 +95,7 @@ class Channel(Base):
     has_banner: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
-    search_text: Mapped[str | None] = mapped_column(SearchText())
+    search_text: Mapped[str | None] = mapped_column(SearchText(), deferred=True)
 
 
 class VideoTerm(Base):
