@@ -98,6 +98,8 @@ QUERIES: dict[str, list[str]] = {
     "romaji": ["yoru", "senbonzakura", "gunjou", "hanabi"],
     "multi-word": ["love song", "夜に駆ける cover", "suisei 歌ってみた", "night star live"],
     "singer": ["星街", "aurora", "マリン", "hoshimachi"],
+    # A common word and a short CJK word, both common and often in one title (issue 17).
+    "mixed common+cjk": ["cover 桜", "love 夜", "歌ってみた 恋", "official 千本"],
 }
 
 
@@ -135,11 +137,15 @@ def build(db: Database, videos: int, channels: int, seed: int = 1) -> None:
             if kind < 0.55:  # a Japanese title with romaji
                 song = rnd.choice(JP)
                 tag = rnd.choice(JP_TAGS) if rnd.random() < 0.5 else ""
-                title = f"【{tag or 'MV'}】{song} / {channel['name']} {' '.join(words[:1])}"
+                # Japanese titles often carry a Latin tag too ("cover 桜" then has many matches).
+                latin = f" ({rnd.choice(TAGS)})" if rnd.random() < 0.4 else ""
+                title = f"【{tag or 'MV'}】{song}{latin} / {channel['name']} {words[0]}"
                 roman = f"{romaji[tag] if tag else 'MV'} {romaji[song]} {words[0]}"
             else:
                 tag = rnd.choice(TAGS) if rnd.random() < 0.6 else ""
-                title = f"{' '.join(words).title()} ({tag or 'Original'}) - {channel['name']}"
+                # ... and English ones the Japanese song they cover.
+                song = f" {rnd.choice(JP)}" if rnd.random() < 0.3 else ""
+                title = f"{' '.join(words).title()}{song} ({tag or 'Original'}) - {channel['name']}"
                 roman = None
             batch.append(
                 {
@@ -174,21 +180,53 @@ def prepare(url: str) -> Database:
     return db
 
 
-def measure(port: int, rounds: int) -> dict[str, list[float]]:
-    timings: dict[str, list[float]] = {name: [] for name in QUERIES}
+def ask(connection: http.client.HTTPConnection, q: str, page: int) -> float:
+    """One search request; its latency in ms."""
+    path = "/api/search/results?" + urllib.parse.urlencode({"q": q, "page": page})
+    began = time.perf_counter()
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 200, (q, response.status)
+    return (time.perf_counter() - began) * 1000
+
+
+def measure(port: int, rounds: int, classes: list[str]) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {name: [] for name in classes}
     connection = http.client.HTTPConnection("127.0.0.1", port)
     for r in range(rounds):
-        for name, queries in QUERIES.items():
-            q = queries[r % len(queries)]
-            page = 2 if r % 2 else 1
-            path = "/api/search/results?" + urllib.parse.urlencode({"q": q, "page": page})
-            began = time.perf_counter()
-            connection.request("GET", path)
-            response = connection.getresponse()
-            response.read()
-            timings[name].append((time.perf_counter() - began) * 1000)
-            assert response.status == 200, (q, response.status)
+        for name in classes:
+            queries = QUERIES[name]
+            timings[name].append(ask(connection, queries[r % len(queries)], 2 if r % 2 else 1))
     return timings
+
+
+def measure_concurrent(
+    port: int, rounds: int, classes: list[str], connections: int
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Each class alone, ``rounds`` requests on each of ``connections`` keep-alive
+    connections at once: latencies and requests per second."""
+    timings: dict[str, list[float]] = {}
+    rates: dict[str, float] = {}
+    for name in classes:
+        queries = QUERIES[name]
+        found: list[list[float]] = [[] for _ in range(connections)]
+
+        def client(n: int, queries: list[str] = queries, found: list[list[float]] = found) -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port)
+            for r in range(rounds):
+                k = r + n
+                found[n].append(ask(connection, queries[k % len(queries)], 2 if k % 2 else 1))
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(connections)]
+        began = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        rates[name] = rounds * connections / (time.perf_counter() - began)
+        timings[name] = [t for values in found for t in values]
+    return timings, rates
 
 
 def exact_match_pairs(db: Database, count: int, seed: int = 2) -> list[tuple[str, str]]:
@@ -234,6 +272,13 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--exact-rounds", type=int, default=200)
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=1,
+        help="above 1: each class alone over this many concurrent connections, with req/s",
+    )
+    parser.add_argument("--classes", help="comma-separated query classes (default: all)")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("patchwork.request").setLevel(logging.WARNING)
@@ -257,18 +302,27 @@ def main() -> None:
     )
     server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    measure(server.server_port, 1)  # warm the connection pool and caches
-    timings = measure(server.server_port, args.rounds)
+    classes = args.classes.split(",") if args.classes else list(QUERIES)
+    measure(server.server_port, 1, classes)  # warm the connection pool and caches
+    rates: dict[str, float] = {}
+    if args.connections > 1:
+        timings, rates = measure_concurrent(
+            server.server_port, args.rounds, classes, args.connections
+        )
+    else:
+        timings = measure(server.server_port, args.rounds, classes)
     exact = measure_exact_match(server.server_port, pairs) if pairs else []
     server.shutdown()
     everything = [t for values in timings.values() for t in values]
-    print(f"{'class':<14} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    print(f"{'class':<18} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'req/s':>7}")
     rows = [*timings.items(), ("overall", everything)]
     if exact:
         rows.append(("exact_match", exact))
     for name, values in rows:
+        rate = f"{rates[name]:7.1f}" if name in rates else ""
         print(
-            f"{name:<14} {statistics.median(values):8.1f} {pct(values, 99):8.1f} {max(values):8.1f}"
+            f"{name:<18} {statistics.median(values):8.1f} {pct(values, 99):8.1f} "
+            f"{max(values):8.1f} {rate}"
         )
 
 

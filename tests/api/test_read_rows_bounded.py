@@ -31,6 +31,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from patchwork.app import create_app
+from patchwork.archive.search import postings
+from patchwork.archive.search import service as search_service
 from patchwork.config import Settings
 from patchwork.db import Database
 from patchwork.db.models import Video
@@ -51,6 +53,18 @@ SLACK = 50
 #: An eighth of the big channel at the larger size: a page of results and its lookups fit
 #: many times over; a scan of a channel, a table or an index range to an offset does not.
 CEILING = SIZES[-1] // 8
+#: (module, constant, value): the search caps at a 40th of theirs (10,000 → 250 counted).
+SEARCH_CAPS = [
+    (postings, "COUNT_CAP", 250),
+    (postings, "ESTIMATE_CAP", 51),
+    (search_service, "FEW", 50),
+    (search_service, "PROBE_BUDGET", 12),
+]
+#: Search reads up to its caps whatever the plan: PostgreSQL may walk the postings table
+#: instead of the index to find the capped count's rows, a cost set by the cap and a video's
+#: postings (~20), not by the archive. Searches are held to that instead of the growth rule.
+SEARCHES = {"search_word", "search_word_kanji"}
+SEARCH_CEILING = 24 * 251
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120"}
 
 Ask = tuple[str, str, dict[str, str] | None]  # method, path, form fields
@@ -147,12 +161,18 @@ def _measure_archive(url: str, size: int, instance: Path) -> dict[str, Measured]
 def rows_by_size(
     backend: str, migrated_urls: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Measurements:
-    return {
-        size: _measure_archive(
-            migrated_urls[backend], size, tmp_path_factory.mktemp(f"rows-{backend}-{size}")
-        )
-        for size in SIZES
-    }
+    with pytest.MonkeyPatch.context() as patch:
+        # Search reads its postings up to fixed caps (10,000 counted, decision 0302): bounds,
+        # not costs that grow, but far above these archives. Scaled down here so they bind
+        # at both sizes, as the real ones do at a million videos.
+        for module, name, value in SEARCH_CAPS:
+            patch.setattr(module, name, value)
+        return {
+            size: _measure_archive(
+                migrated_urls[backend], size, tmp_path_factory.mktemp(f"rows-{backend}-{size}")
+            )
+            for size in SIZES
+        }
 
 
 def _answered(*measured: Measured) -> None:
@@ -161,7 +181,7 @@ def _answered(*measured: Measured) -> None:
         assert m.error is None, m.report()
 
 
-@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e not in SEARCHES])
 def test_rows_read_do_not_grow_with_the_archive(endpoint: str, rows_by_size: Measurements) -> None:
     small, big = (rows_by_size[size][endpoint] for size in SIZES)
     _answered(small, big)
@@ -177,9 +197,10 @@ def test_rows_read_do_not_grow_with_the_archive(endpoint: str, rows_by_size: Mea
 def test_rows_read_stay_far_below_the_archive(endpoint: str, rows_by_size: Measurements) -> None:
     big = rows_by_size[SIZES[-1]][endpoint]
     _answered(big)
-    assert big.rows.total <= CEILING, (
+    ceiling = SEARCH_CEILING if endpoint in SEARCHES else CEILING
+    assert big.rows.total <= ceiling, (
         f"{endpoint}: {big.rows.total} rows at {SIZES[-1]} videos a channel "
-        f"(at most {CEILING})\n{big.report()}"
+        f"(at most {ceiling})\n{big.report()}"
     )
 
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import insert, select, update
 
-from patchwork.archive.search import query_plan
+from patchwork.archive.search import postings
 from patchwork.archive.search import service as search_service
 from patchwork.cli import cli
 from patchwork.db import Database
@@ -57,7 +57,7 @@ def test_bad_parameters_are_400(client: FlaskClient, db: Database, params: dict[
 def test_pages_are_capped_beyond_the_count_cap(
     client: FlaskClient, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(query_plan, "COUNT_CAP", 20)
+    monkeypatch.setattr(postings, "COUNT_CAP", 20)
     for n in range(30):
         add(db, f"v{n:02d}", f"Common word {n}", "Chan", date(2020, 1, 1) + timedelta(days=n))
     body = client.get("/api/search/results", query_string={"q": "common"}).get_json()

@@ -95,6 +95,7 @@ def test_many_matches_are_paged_through_the_filter(
 ) -> None:
     """Past FEW matches the plan reads pages in rank order with early termination."""
     monkeypatch.setattr(search_service, "FEW", 1)
+    monkeypatch.setattr(search_service, "PROBE_BUDGET", 1)
     assert ids(client, q="aurora", availability="unavailable") == ["gone-new", "gone-old"]
     assert ids(client, q="aurora", availability="available", sort="oldest") == [
         "here-chan",

@@ -7,7 +7,15 @@ import sys
 from hypothesis import given
 from hypothesis import strategies as st
 
-from patchwork.archive.search.terms import MARK, char_class, marked, runs
+from patchwork.archive.search.terms import (
+    MARK,
+    Requirement,
+    char_class,
+    marked,
+    plan_word,
+    runs,
+    terms_of,
+)
 
 
 def runs_by_char_class(text: str) -> list[tuple[str, int, int]]:
@@ -43,3 +51,14 @@ def test_runs_and_marks_follow_the_character_classes(text: str) -> None:
     assert runs(text) == expected
     starts = {start for _, start, _ in expected}
     assert marked(text) == "".join(MARK + c if i in starts else c for i, c in enumerate(text))
+
+
+def test_a_cjk_run_posts_every_character_and_every_bigram() -> None:
+    characters = {"夜", "に", "駆", "け", "る"}
+    assert terms_of("夜に駆ける mv") == characters | {"夜に", "に駆", "駆け", "ける", "mv"}
+
+
+def test_a_cjk_word_of_one_or_two_characters_is_one_exact_term() -> None:
+    for word in ("桜", "千本"):
+        planned = plan_word(word)
+        assert planned.exact and planned.requirements == [Requirement(word, prefix=False)]

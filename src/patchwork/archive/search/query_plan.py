@@ -3,25 +3,44 @@
 One *driving* requirement (the rarest word) is read from the postings index in rank order and
 every other word is checked per row, so ``LIMIT`` stops early;
 :mod:`patchwork.archive.search.service` decides which pages to ask for. Split from it because
-the plan is the part that knows how the postings index is laid out (decision 0303).
+the plan is the part that knows how the postings index is laid out (decisions 0303, 0305).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select, true, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Session
 
 from patchwork.archive.availability.reasons import State
-from patchwork.archive.search import indexing
+from patchwork.archive.search import indexing, postings
+from patchwork.archive.search.conditions import (
+    availability_condition,
+    like_condition,
+    term_matches,
+)
+from patchwork.archive.search.postings import POSTINGS
 from patchwork.archive.search.terms import QueryWord, Requirement
-from patchwork.db.models import Video, VideoAvailability, VideoTerm
+from patchwork.db.models import Video
 
-#: Counting stops after this many matches; a page then says ``capped``.
-COUNT_CAP = 10_000
+#: ``(video id, rank, every word in the title)`` of one match.
+Match = tuple[int, int, bool]
 
 
 @dataclass(frozen=True)
@@ -34,56 +53,10 @@ class VideoFilters:
     availability: State | None = None
 
 
-def availability_condition(state: State) -> ColumnElement[bool]:
-    """Whether the joined video is in ``state``: one primary-key probe of
-    ``video_availability`` per candidate row, so the plan stays driven by the postings. A
-    video without an availability row (none should lack one) counts as unknown, as the API
-    answers it."""
-
-    def in_states(*states: State) -> ColumnElement[bool]:
-        return (
-            select(VideoAvailability.video_id)
-            .where(
-                VideoAvailability.video_id == Video.video_id,
-                VideoAvailability.state.in_([s.value for s in states]),
-            )
-            .exists()
-        )
-
-    if state == State.UNKNOWN:
-        return not_(in_states(State.AVAILABLE, State.UNAVAILABLE))
-    return in_states(state)
-
-
-def successor(prefix: str) -> str | None:
-    """The smallest string above every string that starts with ``prefix`` (code point order)."""
-    while prefix:
-        code = ord(prefix[-1]) + 1
-        if 0xD800 <= code <= 0xDFFF:
-            code = 0xE000
-        if code <= 0x10FFFF:
-            return prefix[:-1] + chr(code)
-        prefix = prefix[:-1]
-    return None
-
-
-def term_matches(column: Any, req: Requirement) -> ColumnElement[bool]:
-    if not req.prefix:
-        return column == req.term  # type: ignore[no-any-return]
-    upper = successor(req.term)
-    lower = column >= req.term
-    return and_(lower, column < upper) if upper is not None else lower
-
-
-def like_condition(column: Any, pattern: str) -> ColumnElement[bool]:
-    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
-
-
-#: A driving prefix that spans more distinct terms than this is read as one range and sorted
-#: by the database instead of merged from per-term scans.
-MAX_DRIVER_TERMS = 32
 NULL_DAY = -(1 << indexing.RANK_SHIFT)  # ranks above: undated videos
+# Built once: every plan reads the same two names (a probe is its own subquery's scope).
+_DRIVING = POSTINGS.alias("d")
+_PROBED = POSTINGS.alias("p")
 
 
 @dataclass(frozen=True)
@@ -97,8 +70,8 @@ class Tier:
 @dataclass
 class QueryPlan:
     """A query's execution: one *driving* requirement (the rarest) read from the postings
-    index in rank order, every other word checked per row by index probes (``EXISTS`` on
-    the postings' primary key) or ``LIKE`` on the joined video, so ``LIMIT`` stops early."""
+    index in rank order, every other word checked per row by a primary-key probe of the
+    postings or ``LIKE`` on the joined video, so ``LIMIT`` stops early."""
 
     session: Session
     words: list[QueryWord]
@@ -106,22 +79,29 @@ class QueryPlan:
     driver: Requirement
     driver_word: QueryWord
     driver_terms: list[str] | None  # None: too many, read as one range
-    driving: Any  # the aliased postings table read in rank order
+    driving: Any  # an alias of the postings (or of their first few) read in rank order
+    #: The terms of each prefix requirement (None: more than MAX_DRIVER_TERMS).
+    expansions: dict[Requirement, list[str] | None] = field(default_factory=dict)
+    driver_postings: int | None = None  # counted up to postings.ESTIMATE_CAP, if estimated
+    empty: bool = False  # a requirement no posting has: nothing matches
 
     @classmethod
     def make(cls, session: Session, words: list[QueryWord], filters: VideoFilters) -> QueryPlan:
         candidates = [(w, r) for w in words for r in w.requirements]
-        if len(candidates) == 1:
+        expansions = {r: postings.terms_of(session, r) for _, r in candidates if r.prefix}
+        empty = any(terms == [] for terms in expansions.values())
+        size: int | None = None
+        if len(candidates) == 1 or empty:
             word, req = candidates[0]
-        else:  # the rarest requirement drives; an exact word's on a tie (it narrows tier one)
-            estimates = [
-                (estimate_postings(session, r), not w.exact, n)
-                for n, (w, r) in enumerate(candidates)
-            ]
-            word, req = candidates[min(estimates)[2]]
-        terms = terms_of(session, req)
-        driving = aliased(VideoTerm, name="d")
-        return cls(session, words, filters, req, word, terms, driving)
+        else:
+            size, n = postings.rarest(session, candidates)
+            word, req = candidates[n]
+            empty = size == 0
+        terms = expansions[req] if req.prefix else [req.term]
+        driving = _DRIVING
+        return cls(
+            session, words, filters, req, word, terms, driving, expansions, size, empty=empty
+        )
 
     # ---- conditions on the driving row -------------------------------------------------
 
@@ -133,17 +113,30 @@ class QueryPlan:
             or any(not w.exact for w in self.words)
         )
 
-    def _probe(self, req: Requirement, in_title: bool, video_id: Any = None) -> ColumnElement[bool]:
-        """Whether the video (by default the driving row's) has a posting ``req`` matches."""
-        other = aliased(VideoTerm)
-        video_id = self.driving.video_id if video_id is None else video_id
-        condition = and_(other.video_id == video_id, term_matches(other.term, req))
-        if in_title:
-            condition = and_(condition, other.in_title == true())
-        return select(other.video_id).where(condition).exists()
+    def _probe(
+        self, req: Requirement, in_title: bool | None = None, video_id: Any = None
+    ) -> ColumnElement[bool]:
+        """Whether the video (by default the driving row's) has a posting ``req`` matches (a
+        title posting, or another, when ``in_title`` says). A scalar subquery tested for
+        NULL, not ``EXISTS``: MariaDB turns ``EXISTS`` into a semi-join that may copy the
+        probed word's every posting into a temporary table, and PostgreSQL guesses a
+        comparison with a subquery rare enough to read every driving posting and sort;
+        this stays one primary-key probe per driving row everywhere, read in rank order."""
+        other = _PROBED.c
+        video_id = self.driving.c.video_id if video_id is None else video_id
+        term = self._one_term(req)
+        probe = select(literal(1)).where(
+            other.video_id == video_id,
+            other.term == term if term is not None else term_matches(other.term, req),
+        )
+        if in_title is not None:
+            probe = probe.where(other.in_title == (true() if in_title else false()))
+        if term is None:
+            probe = probe.limit(1)  # several of a prefix's terms
+        return probe.scalar_subquery().is_not(None)
 
     def _word_anywhere(self, word: QueryWord) -> list[ColumnElement[bool]]:
-        found = [self._probe(r, False) for r in word.requirements if r is not self.driver]
+        found = [self._probe(r) for r in word.requirements if r is not self.driver]
         if word.exact:
             return found
         # A LIKE match implies the word's postings: they only narrow candidates, cheaply (no
@@ -163,16 +156,40 @@ class QueryPlan:
             return self._probe(word.requirements[0], True, video_id)
         return like_condition(Video.search_title, word.pattern)
 
+    def _word_not_in_title(self, word: QueryWord) -> ColumnElement[bool]:
+        """For a video that matches ``word`` somewhere: it is not in the title fields. Said
+        positively where one posting decides (see :meth:`_probe`)."""
+        if not word.exact:
+            return not_(like_condition(Video.search_title, word.pattern))
+        req = word.requirements[0]
+        if self._one_term(req) is None:
+            return not_(self._probe(req, True))
+        if word is self.driver_word:
+            own: ColumnElement[bool] = self.driving.c.in_title == false()
+            return own  # the row is the word's one posting
+        return self._probe(req, False)
+
+    def _one_term(self, req: Requirement) -> str | None:
+        """The one term ``req`` stands for, if it is one."""
+        if not req.prefix:
+            return req.term
+        terms = self.expansions.get(req)
+        return terms[0] if terms is not None and len(terms) == 1 else None
+
     def _filters(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if self.filters.channel_id is not None:
             found.append(Video.channel_id == self.filters.channel_id)
-        if self.filters.date_from is not None or self.filters.date_to is not None:
-            low, high = indexing.rank_bounds(self.filters.date_from, self.filters.date_to)
-            found.append(self.driving.rank.between(low, high))
+        found.extend(self._rank_range(self.driving.c))
         if self.filters.availability is not None:
             found.append(availability_condition(self.filters.availability))
         return found
+
+    def _rank_range(self, table: Any) -> list[ColumnElement[bool]]:
+        if self.filters.date_from is None and self.filters.date_to is None:
+            return []
+        low, high = indexing.rank_bounds(self.filters.date_from, self.filters.date_to)
+        return [table.rank.between(low, high)]
 
     def anywhere(self) -> Tier:
         found = [c for w in self.words for c in self._word_anywhere(w)]
@@ -188,39 +205,52 @@ class QueryPlan:
         return Tier(only_title, found + self._filters())
 
     def not_in_title(self) -> Tier:
-        every = and_(true(), *(self._word_in_title(w) for w in self.words))
-        return Tier(False, [*self.anywhere().conditions, not_(every)])
+        some = or_(*(self._word_not_in_title(w) for w in self.words))
+        return Tier(False, [*self.anywhere().conditions, some])
+
+    def _title_flag(self) -> ColumnElement[Any]:
+        """1 when this driving row's video has every word in the title fields (tier one;
+        for a prefix of several terms, this row's term: the caller merges a video's rows)."""
+        parts = [
+            self.driving.c.in_title == true()
+            if word is self.driver_word and word.exact
+            else self._word_in_title(word)
+            for word in self.words
+        ]
+        return case((and_(true(), *parts), 1), else_=0)
 
     # ---- reading -----------------------------------------------------------------------
 
     def _select(self, columns: list[Any], tier: Tier) -> Select[Any]:
         query = select(*columns).where(*tier.conditions)
         if self._needs_video:
-            query = query.join(Video, Video.id == self.driving.video_id)
+            query = query.join(Video, Video.id == self.driving.c.video_id)
         return query
 
     def _driven(self, columns: list[Any]) -> Select[Any]:
         """``columns`` of the driving postings that match the whole query, once per video."""
-        d = self.driving
+        d = self.driving.c
         query = self._select(columns, self.anywhere())
         if self.driver_terms is not None and len(self.driver_terms) == 1:
             return query.where(d.term == self.driver_terms[0])  # one posting per video
         return query.where(term_matches(d.term, self.driver)).distinct()
 
-    def matches(self, limit: int) -> list[tuple[int, int]]:
-        """Up to ``limit`` matches of the whole query as ``(video id, rank)``, any order."""
-        query = self._driven([self.driving.video_id, self.driving.rank]).limit(limit)
-        return [(int(i), int(r)) for i, r in self.session.execute(query)]
-
-    def in_title_among(self, ids: list[int]) -> set[int]:
-        """Which of ``ids`` match every word in the title fields (tier one)."""
-        found: set[int] = set()
-        for start in range(0, len(ids), 1000):
-            chunk = ids[start : start + 1000]
-            conditions = [self._word_in_title(w, Video.id) for w in self.words]
-            query = select(Video.id).where(Video.id.in_(chunk), *conditions)
-            found.update(self.session.scalars(query))
-        return found
+    def _first_postings(self, examined: int) -> QueryPlan:
+        """This plan over only the first ``examined`` driving postings, in index order (any
+        order bounds the work; naming the index's keeps every database on it)."""
+        term = POSTINGS.c.term
+        one = self._one_term(self.driver)
+        first = (
+            select(POSTINGS)
+            .where(
+                term == one if one is not None else term_matches(term, self.driver),
+                *self._rank_range(POSTINGS.c),
+            )
+            # MariaDB sorts when ORDER BY names a column the WHERE fixes to one value.
+            .order_by(*([] if one is not None else [term]), POSTINGS.c.in_title, POSTINGS.c.rank)
+            .limit(examined)
+        )
+        return replace(self, driving=first.subquery("d"))
 
     def counts_from_postings(self) -> bool:
         """Whether :meth:`count` reads the driving postings alone: no other word to probe,
@@ -228,8 +258,44 @@ class QueryPlan:
         return not self.anywhere().conditions
 
     def count(self) -> int:
-        """Matches of the whole query (both tiers), counted up to ``COUNT_CAP + 1``."""
-        return capped_count(self.session, self._driven([self.driving.video_id]))
+        """Matches of the whole query (both tiers), counted up to ``postings.COUNT_CAP + 1``."""
+        return postings.capped_count(self.session, self._driven([self.driving.c.video_id]))
+
+    def driver_size(self, cap: int) -> int:
+        """Postings of the driving requirement (with the date filter), counted up to ``cap``."""
+        known = self.driver_postings  # exact below the estimate's cap, and without dates
+        exact = known is not None and (known < postings.ESTIMATE_CAP or cap <= known)
+        if known is not None and exact and not self._rank_range(POSTINGS.c):
+            return min(known, cap)
+        query = select(POSTINGS.c.video_id).where(
+            term_matches(POSTINGS.c.term, self.driver), *self._rank_range(POSTINGS.c)
+        )
+        return postings.capped_count(self.session, query, cap)
+
+    def count_examined(self, examined: int) -> int:
+        """Matches among the first ``examined`` driving postings: a lower bound of the count
+        that probes at most ``examined`` rows."""
+        plan = self._first_postings(examined)
+        counted = plan._driven([plan.driving.c.video_id]).subquery()
+        return int(self.session.scalar(select(func.count()).select_from(counted)) or 0)
+
+    def matches(self, examined: int | None, title_flags: bool) -> list[Match]:
+        """The matches among the first ``examined`` driving postings (all when None), with
+        whether each has every word in the title when ``title_flags`` (else False)."""
+        plan = self if examined is None else self._first_postings(examined)
+        d = plan.driving.c
+        flag = plan._title_flag() if title_flags else literal(0)
+        query = plan._select([d.video_id, d.rank, flag], plan.anywhere())
+        if plan.driver_terms is not None and len(plan.driver_terms) == 1:
+            query = query.where(d.term == plan.driver_terms[0])
+        else:
+            query = query.where(term_matches(d.term, plan.driver))
+        found: dict[int, Match] = {}
+        for video_id, rank, title in self.session.execute(query):
+            key = int(video_id)
+            earlier = found.get(key)  # a video with several of a prefix's terms: any in title
+            found[key] = (key, int(rank), bool(title) or (earlier is not None and earlier[2]))
+        return list(found.values())
 
     def newest_segments(self) -> list[tuple[int | None, int | None, bool]]:
         return [(None, None, True)]
@@ -243,7 +309,7 @@ class QueryPlan:
     ) -> list[int]:
         """The first ``want`` video ids of ``tier`` in the order of ``segments`` (rank ranges
         read one after the other, each ascending or not)."""
-        d = self.driving
+        d = self.driving.c
         flags = [True] if tier.in_title_only else [True, False]
         sources: list[tuple[ColumnElement[bool], bool]] = []
         if self.driver_terms is None:
@@ -286,38 +352,3 @@ class QueryPlan:
                     if len(found) >= want:
                         break
         return found
-
-
-def capped_count(session: Session, query: Select[Any]) -> int:
-    """Rows of ``query``, counted up to ``COUNT_CAP + 1`` (the database stops there)."""
-    limited = query.order_by(None).limit(COUNT_CAP + 1).subquery()
-    return int(session.scalar(select(func.count()).select_from(limited)) or 0)
-
-
-def estimate_postings(session: Session, req: Requirement) -> int:
-    """How many postings ``req`` has, counted up to ``COUNT_CAP + 1`` (index only)."""
-    return capped_count(
-        session, select(VideoTerm.video_id).where(term_matches(VideoTerm.term, req))
-    )
-
-
-def terms_of(session: Session, req: Requirement) -> list[str] | None:
-    """The distinct terms ``req`` matches (one index seek each), or None when too many."""
-    if not req.prefix:
-        return [req.term]
-    upper = successor(req.term)
-    terms: list[str] = []
-    while len(terms) <= MAX_DRIVER_TERMS:
-        query = select(VideoTerm.term)
-        query = (
-            query.where(VideoTerm.term > terms[-1])
-            if terms
-            else query.where(VideoTerm.term >= req.term)
-        )
-        if upper is not None:
-            query = query.where(VideoTerm.term < upper)
-        term = session.scalar(query.order_by(VideoTerm.term).limit(1))
-        if term is None:
-            return terms
-        terms.append(term)
-    return None

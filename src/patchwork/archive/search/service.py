@@ -7,7 +7,7 @@ for what "match" means. Candidates come from the term postings kept by
 characters, words with punctuation) are checked with ``LIKE`` on the rows' marked text.
 
 Videos whose every word matches in the title come first, then the rest, each newest first.
-Counting stops after :data:`query_plan.COUNT_CAP` matches; a page then says ``capped``.
+Counting stops after :data:`postings.COUNT_CAP` matches; a page then says ``capped``.
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ from typing import Literal
 from sqlalchemy import ColumnElement, and_, not_, or_, select, true
 
 from patchwork.archive.catalog.records import ChannelSummary, Page, VideoSummary
-from patchwork.archive.search import indexing, query_plan
-from patchwork.archive.search.query_plan import (
-    NULL_DAY,
-    QueryPlan,
+from patchwork.archive.search import indexing, postings
+from patchwork.archive.search.conditions import (
     availability_condition,
-    capped_count,
     like_condition,
     term_matches,
 )
+from patchwork.archive.search.postings import capped_count
+from patchwork.archive.search.query_plan import NULL_DAY, Match, QueryPlan
 from patchwork.archive.search.query_plan import (
     VideoFilters as VideoFilters,  # re-exported: callers build filters from here
 )
@@ -42,6 +41,10 @@ Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 #: Queries with at most this many matches fetch them all and sort them in Python.
 FEW = 2000
+#: A count that must check each driving posting (a probe for another word, a ``LIKE``, a
+#: channel or availability filter: each costs what reading 10–20 postings does) checks at
+#: most this many of them; with more, it is a lower bound and says so (decision 0305).
+PROBE_BUDGET = 500
 
 
 class BadQuery(InvalidInput, ValueError):
@@ -120,62 +123,73 @@ def search_videos(
     offset = (page - 1) * per_page
     with db.reading() as session:
         plan = QueryPlan.make(session, words, filters)
-        total, few = _count_and_few(plan)
-        if few is not None:  # every match is known: sort them here
-            ids = _order(plan, few, sort)[offset : offset + per_page]
+        total, capped, few = (0, False, []) if plan.empty else _count_and_few(plan, sort)
+        # A capped count is a lower bound: pages past it are read, up to the count cap.
+        reachable = postings.COUNT_CAP if capped else min(total, postings.COUNT_CAP)
+        ids: list[int] = []
+        if offset >= reachable:
+            pass  # pages past the count cap are not reachable
+        elif few is not None:  # every match is known: sort them here
+            ids = _order(few, sort)[offset : offset + per_page]
         else:
-            reachable = offset < min(total, query_plan.COUNT_CAP)
-            ids = _page(plan, sort, offset, per_page) if reachable else []
-        if offset >= min(total, query_plan.COUNT_CAP):
-            ids = []  # pages past the count cap are not reachable
+            ids, known = _page(plan, sort, offset, per_page)
+            if known is not None:  # the page ran out of matches: all of them were seen
+                total, capped = known, False
+            elif capped:
+                total = max(total, offset + len(ids))
         by_id = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_(ids)))}
         items = [VideoSummary.of(by_id[i]) for i in ids if i in by_id]
         return Page(
             items=items,
-            total=min(total, query_plan.COUNT_CAP),
+            total=min(total, postings.COUNT_CAP),
             page=page,
             per_page=per_page,
-            capped=total > query_plan.COUNT_CAP,
+            capped=capped or total > postings.COUNT_CAP,
         )
 
 
-def _count_and_few(plan: QueryPlan) -> tuple[int, list[tuple[int, int]] | None]:
-    """The query's match count (capped), and every match when there are at most FEW."""
+def _count_and_few(plan: QueryPlan, sort: Sort) -> tuple[int, bool, list[Match] | None]:
+    """The query's match count, whether it is capped (a lower bound), and every match when
+    they are few (at most FEW, or all among at most PROBE_BUDGET driving postings)."""
+    flags = sort == "relevance"
     if plan.counts_from_postings():  # an index range scan: cheaper than fetching 2,001 rows
         total = plan.count()
-        return total, plan.matches(FEW) if total <= FEW else None
-    few = plan.matches(FEW + 1)  # says at once whether they are few, and then is the answer
-    return (len(few), few) if len(few) <= FEW else (plan.count(), None)
+        few = plan.matches(None, flags) if total <= FEW else None
+        return total, total > postings.COUNT_CAP, few
+    if plan.driver_size(PROBE_BUDGET + 1) <= PROBE_BUDGET:  # all checked: exact
+        few = plan.matches(PROBE_BUDGET, flags)
+        return len(few), False, few
+    return plan.count_examined(PROBE_BUDGET), True, None
 
 
-def _order(plan: QueryPlan, matches: list[tuple[int, int]], sort: Sort) -> list[int]:
+def _order(matches: list[Match], sort: Sort) -> list[int]:
     if sort == "oldest":  # ranks descending, undated videos (the top ranks) last
         matches.sort(key=lambda m: (m[1] > NULL_DAY, -m[1]))
-        return [i for i, _ in matches]
+        return [i for i, _, _ in matches]
     matches.sort(key=lambda m: m[1])
-    ids = [i for i, _ in matches]
     if sort == "newest":
-        return ids
-    first = plan.in_title_among(ids)
-    return [i for i in ids if i in first] + [i for i in ids if i not in first]
+        return [i for i, _, _ in matches]
+    return [i for i, _, title in matches if title] + [i for i, _, title in matches if not title]
 
 
-def _page(plan: QueryPlan, sort: Sort, offset: int, per_page: int) -> list[int]:
-    """One page of a query with many matches, read in rank order with early termination."""
+def _page(plan: QueryPlan, sort: Sort, offset: int, per_page: int) -> tuple[list[int], int | None]:
+    """One page of a query with many matches, read in rank order with early termination, and
+    the number of matches when the reads ran out before the page's end (else None)."""
     want = offset + per_page
-    if sort == "oldest":
-        return plan.collect(plan.anywhere(), plan.oldest_segments(), want)[offset:]
-    if sort == "newest":
-        return plan.collect(plan.anywhere(), plan.newest_segments(), want)[offset:]
+    if sort in ("newest", "oldest"):
+        segments = plan.oldest_segments() if sort == "oldest" else plan.newest_segments()
+        found = plan.collect(plan.anywhere(), segments, want)
+        return found[offset:], len(found) if len(found) < want else None
     # Two tiers, each newest first. Tier one is fetched up to the page's end: if it runs
     # out before, its length is its size and tier two fills the rest.
     first = plan.collect(plan.in_title(), plan.newest_segments(), want)
     ids = first[offset:]
-    if len(first) < want:
-        skip = max(0, offset - len(first))
-        rest = plan.collect(plan.not_in_title(), plan.newest_segments(), skip + want)
-        ids += rest[skip : skip + per_page - len(ids)]
-    return ids
+    if len(first) >= want:
+        return ids, None
+    skip = max(0, offset - len(first))
+    rest = plan.collect(plan.not_in_title(), plan.newest_segments(), skip + want)
+    ids += rest[skip : skip + per_page - len(ids)]
+    return ids, len(first) + len(rest) if len(rest) < skip + want else None
 
 
 def _scan_videos(
@@ -197,8 +211,8 @@ def _scan_videos(
         else:
             order = [newest_first(session, Video.upload_date), Video.id.desc()]
         total = capped_count(session, select(Video.id).where(base))
-        capped = total > query_plan.COUNT_CAP
-        reachable = min(total, query_plan.COUNT_CAP)
+        capped = total > postings.COUNT_CAP
+        reachable = min(total, postings.COUNT_CAP)
         if offset >= reachable:
             return Page(items=[], total=reachable, page=page, per_page=per_page, capped=capped)
 
@@ -212,7 +226,7 @@ def _scan_videos(
             first = and_(base, in_title)
             first_total = capped_count(session, select(Video.id).where(first))
             rows = fetch(first, offset, per_page) if offset < first_total else []
-            if len(rows) < per_page and first_total <= query_plan.COUNT_CAP:
+            if len(rows) < per_page and first_total <= postings.COUNT_CAP:
                 rest = and_(base, not_(in_title))
                 rows += fetch(rest, max(0, offset - first_total), per_page - len(rows))
         items = [VideoSummary.of(v) for v in rows]
@@ -225,8 +239,8 @@ def search_channels(db: Database, q: str, *, page: int, per_page: int) -> Page[C
     offset = (page - 1) * per_page
     with db.reading() as session:
         total = capped_count(session, select(Channel.id).where(condition))
-        capped = total > query_plan.COUNT_CAP
-        reachable = min(total, query_plan.COUNT_CAP)
+        capped = total > postings.COUNT_CAP
+        reachable = min(total, postings.COUNT_CAP)
         items: list[ChannelSummary] = []
         if offset < reachable:
             query = select(Channel).where(condition).order_by(Channel.name, Channel.id)

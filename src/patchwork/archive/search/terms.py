@@ -14,8 +14,8 @@ Matching of one normalised query word ``q`` against one normalised field ``f``:
 * otherwise (a Latin word): ``q`` occurs in ``f`` at a word start (a word or a word prefix).
 
 The index stores, per row, the words of its ``w`` runs (whole, cut to
-:data:`MAX_TERM_LENGTH`) and, per ``c`` run, every character bigram plus the run's last
-character alone, so every ``c`` character begins at least one posting. Rows also keep a
+:data:`MAX_TERM_LENGTH`) and, per ``c`` run, every character bigram and every character alone
+(decision 0305): a CJK query word of one or two characters is then one exact term. Rows also keep a
 *marked* text (:func:`marked`): the normalised fields with :data:`MARK` before every word
 start, so a word-start test becomes a plain substring test (``LIKE``) on every database.
 """
@@ -81,7 +81,7 @@ def terms_of(text: str) -> set[str]:
             terms.add(run[:MAX_TERM_LENGTH])
         else:
             terms.update(run[i : i + 2] for i in range(len(run) - 1))
-            terms.add(run[-1])
+            terms.update(run)
     return terms
 
 
@@ -137,7 +137,7 @@ def plan_word(text: str) -> QueryWord:
         run = text[start:end]
         if cls == "c":
             if len(run) == 1:
-                requirements.append(Requirement(run, prefix=True))
+                requirements.append(Requirement(run, prefix=False))
             else:
                 requirements.extend(Requirement(b, prefix=False) for b in _spread_bigrams(run))
         elif not (substring and start == 0):  # a leading run may end a longer text word

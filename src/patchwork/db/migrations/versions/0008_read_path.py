@@ -104,7 +104,8 @@ def upgrade() -> None:
     _count_channel_names()
     bind = op.get_bind()
     if bind.scalar(sa.text("SELECT COUNT(*) FROM videos")):
-        # The search text's rebuild writes every video's title_key with it.
+        # The search text's rebuild writes every video's title_key with it, and the postings
+        # with every CJK character alone (docs/decisions/0305-short-cjk-terms.md).
         from patchwork.db.migrate import rebuild_search_index
 
         rebuild_search_index(bind)
