@@ -37,6 +37,7 @@ from limits.strategies import MovingWindowRateLimiter
 from patchwork.config import ConfigError
 from patchwork.http.auth import AUTH_FAILURES_EXTENSION
 from patchwork.http.errors import error_response
+from patchwork.ops.local_windows import LocalMovingWindows
 from patchwork.ops.settings import OpsSettings
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,13 @@ def _budget(setting: str, value: str | None) -> list[RateLimitItem]:
         ) from None
 
 
+def _store(url: str) -> object:
+    if url.partition("://")[0].lower() == "memory":
+        # limits' memory store runs its expiry on a thread it restarts every 10 ms under load.
+        return LocalMovingWindows()
+    return storage_from_string(url)
+
+
 def build(settings: OpsSettings) -> tuple[RateLimits, AuthFailureBudget]:
     budgets = {
         "read": _budget("PATCHWORK_RATE_LIMIT_READ", settings.read_limit),
@@ -170,7 +178,7 @@ def build(settings: OpsSettings) -> tuple[RateLimits, AuthFailureBudget]:
         "worker": _budget("PATCHWORK_RATE_LIMIT_WORKER", settings.worker_limit),
     }
     try:
-        storage = storage_from_string(settings.limits_storage_url)
+        storage = _store(settings.limits_storage_url)
         if not isinstance(storage, Storage):
             raise ConfigError("PATCHWORK_RATE_LIMIT_STORAGE must name a synchronous store")
     except Exception as exc:

@@ -134,12 +134,29 @@ def metrics() -> _Metrics:
     return _metrics
 
 
+#: The request counter's and latency histogram's children by (method, route, status): asking
+#: ``labels()`` checks and joins the values under a lock on every request. Bounded like the
+#: labels themselves (known methods, route templates, statuses).
+_request_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
+def _children(m: _Metrics, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+    key = (method, route, status)
+    found = _request_children.get(key)
+    if found is None:
+        # Two threads may both get here: labels() hands both the same children.
+        label = str(status)
+        found = (m.requests.labels(method, route, label), m.latency.labels(method, route, label))
+        _request_children[key] = found
+    return found
+
+
 def observe(done: Finished) -> None:
     """Record one finished request (an observer of :mod:`patchwork.ops.request_log`)."""
     m = metrics()
-    status = str(done.status)
-    m.requests.labels(done.method, done.route, status).inc()
-    m.latency.labels(done.method, done.route, status).observe(done.duration)
+    requests, latency = _children(m, done.method, done.route, done.status)
+    requests.inc()
+    latency.observe(done.duration)
     if done.route.startswith("/media/") and done.status in (200, 206):
         m.media_bytes.labels(done.route).inc(done.bytes)
     elif done.method == "POST" and done.status == 200:
