@@ -206,7 +206,9 @@ def build_rows_archive(db: Database, size: int, *, per_page: int, seed: int = 17
     target = next(
         v
         for n, v in enumerate(videos)
-        if n >= len(videos) // 2 and n % 16 == 8 and v["channel_id"] == BIG_CHANNEL
+        if n >= len(videos) // 2
+        and n % 16 == 8
+        and v["channel_id"] == BIG_CHANNEL
         # The same shape of title at every size (its terms are what exact match reads), and
         # the most common one: both common terms in it.
         and COMMON_KANJI in v["title"]
