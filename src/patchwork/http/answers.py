@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from patchwork.archive.catalog import channels, videos
-from patchwork.archive.maintenance.stats import StatsContext, load_provider
+from patchwork.archive.maintenance.stats import StatsContext, load_provider, provider_fingerprint
 from patchwork.http import shapes
 from patchwork.state import app_state
 
@@ -64,7 +64,10 @@ def popular() -> list[dict[str, Any]]:
 
 
 def storage_status() -> dict[str, Any]:
-    """From the provider named by PATCHWORK_STORAGE_STATS; raises StatsUnavailable."""
+    """From the provider named by PATCHWORK_STORAGE_STATS; raises StatsUnavailable.
+
+    Versioned by the provider's configuration, so a restart with other settings answers
+    from them at once instead of serving the figures of the old ones."""
     state = app_state()
     name = state.settings.storage_stats
     context = StatsContext(state.settings, state.db, state.storage)
@@ -72,4 +75,5 @@ def storage_status() -> dict[str, Any]:
         f"storage:{name}",
         STORAGE_TTL,
         lambda: shapes.storage_status(load_provider(name)(context)),
+        version=provider_fingerprint(state.settings),
     )

@@ -11,6 +11,7 @@ declares an entry point in that group; Patchwork needs no edit (README, "Storage
 
 from __future__ import annotations
 
+import hashlib
 import json
 import urllib.error
 import urllib.parse
@@ -65,6 +66,27 @@ class StatsContext:
 
 
 StorageStatsProvider = Callable[[StatsContext], StorageStatus]
+
+
+# The settings a provider's figures depend on. Their digest versions the stored snapshot of
+# the answer: after a restart with another provider, bucket or token, the old figures (or the
+# old error's absence) are no answer, while a restart with the same configuration reuses them.
+PROVIDER_SETTINGS = (
+    "storage_stats",
+    "storage_url",
+    "s3_endpoint_url",
+    "s3_region",
+    "cloudflare_account_id",
+    "cloudflare_bucket",
+    "cloudflare_api_token",
+    "cloudflare_api_url",
+)
+
+
+def provider_fingerprint(settings: Settings) -> str:
+    """A digest, never the values: the token must not reach the snapshot table."""
+    values = [str(getattr(settings, name)) for name in PROVIDER_SETTINGS]
+    return hashlib.sha256("\0".join(values).encode()).hexdigest()[:16]
 
 
 def available_providers() -> list[str]:
