@@ -13,7 +13,7 @@ from datetime import datetime
 import click
 from sqlalchemy import func, select
 
-from patchwork.archive.availability import lost, scheduling
+from patchwork.archive.availability import lost, scheduling, totals
 from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.availability.reasons import UNAVAILABLE_REASONS
 from patchwork.archive.catalog.availability import video_with_availability
@@ -79,7 +79,7 @@ def status() -> None:
     policy = CheckPolicy.of(settings)
     now = utcnow()
     with db.reading() as session:
-        states = lost.availability_totals(session)
+        states = totals.state_totals(session)
         checks = lost.check_totals(session)
         due = session.scalar(
             select(func.count())

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from patchwork.archive.availability.lost import availability_totals, check_totals
+from patchwork.archive.availability.lost import check_totals
 from patchwork.archive.availability.reasons import Outcome
+from patchwork.archive.availability.totals import state_totals
 from patchwork.db import Database
 
 
@@ -24,7 +25,7 @@ def availability_numbers(db: Database) -> AvailabilityNumbers:
     """Videos per availability state and the check counters (``check_counts``' few rows: the
     checks table itself is never read by a scrape)."""
     with db.reading() as session:
-        videos = availability_totals(session)
+        videos = state_totals(session)
         ended = check_totals(session)
     return AvailabilityNumbers(
         videos=videos,

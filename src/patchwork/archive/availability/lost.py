@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from patchwork.archive.availability.policy import CheckPolicy
 from patchwork.archive.availability.reasons import State, reason_label
-from patchwork.archive.availability.totals import lost_reasons, state_totals
+from patchwork.archive.availability.totals import lost_reasons
 from patchwork.db import Database
 from patchwork.db.models import (
     AvailabilityCheck,
@@ -211,11 +211,6 @@ def version_object_key(db: Database, video_id: str, number: int, kind: str) -> s
         return session.scalar(
             select(column).where(VideoVersion.video_id == video_id, VideoVersion.version == number)
         )
-
-
-def availability_totals(session: Session) -> dict[str, int]:
-    """Videos per availability state (every state present, zero or not)."""
-    return state_totals(session)
 
 
 def check_totals(session: Session) -> dict[str, int]:

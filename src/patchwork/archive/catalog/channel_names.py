@@ -7,7 +7,8 @@ videos and each keeps these rows in its own transaction:
 
 * ORM inserts and changes of a video (``upsert_video``): a session flush hook, registered with
   the models (:func:`register`), like the search index (decision 0301);
-* bulk deletes (``archive.queue.kinds.delete``): :func:`forget_videos` before the delete;
+* deletes by a delete job (``archive.queue.kinds.delete``, Core statements): :func:`count_video`
+  with a negative delta in the same transaction;
 * bulk loads (the legacy import, ``bench/``): :func:`recount_channel_names` afterwards.
 """
 
@@ -21,7 +22,6 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, case, delete, event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
-from patchwork.db import Database
 from patchwork.db.dialect import insert_ignoring_duplicates
 from patchwork.db.models import ChannelName, Video
 
@@ -88,19 +88,6 @@ def count_new_videos(session: Session, videos: Iterable[tuple[str, str, int]]) -
         count_video(session, channel_id, name, newest, count)
 
 
-def forget_videos(session: Session, video_ids: Iterable[str]) -> None:
-    """Before a bulk delete of these videos: take them off their channels' counts."""
-    ids = list(video_ids)
-    for start in range(0, len(ids), 1000):
-        rows = session.execute(
-            select(Video.channel_id, Video.channel_name, Video.id).where(
-                Video.video_id.in_(ids[start : start + 1000])
-            )
-        ).all()
-        for channel_id, name, row in rows:
-            count_video(session, channel_id, name, row, -1)
-
-
 def recount_channel_names(connection: Connection) -> int:
     """Rewrite ``channel_names`` from ``videos`` (after writes that bypassed the ORM);
     returns how many names it wrote. One streamed pass over the videos, grouped here by the
@@ -129,12 +116,6 @@ def recount_channel_names(connection: Connection) -> int:
     for start in range(0, len(rows), _BATCH):
         connection.execute(insert(ChannelName), rows[start : start + _BATCH])
     return len(rows)
-
-
-def rebuild_channel_names(db: Database) -> int:
-    """:func:`recount_channel_names` in its own transaction (bench and maintenance)."""
-    with db.engine.begin() as connection:
-        return recount_channel_names(connection)
 
 
 # ---- the flush hook ----------------------------------------------------------------------
