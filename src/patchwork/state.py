@@ -25,13 +25,14 @@ class AppState:
     _storage: Storage | None = field(default=None, repr=False)
     _storage_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _answers: SnapshotAnswers | None = field(default=None, repr=False)
+    _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def answers(self) -> SnapshotAnswers:
         """Summarising answers (patchwork.archive.snapshots), made on first use: over the
         cache as it is by then (ops wraps it to count hits)."""
         if self._answers is None:
-            with self._storage_lock:
+            with self._answers_lock:
                 if self._answers is None:
                     self._answers = SnapshotAnswers(self.db, self.cache)
         return self._answers
