@@ -24,26 +24,44 @@ def pick_random(
     *,
     rng: random.Random | None = None,
 ) -> list[M]:
-    """Up to ``count`` distinct random rows of ``model`` (which must have an integer ``id``)."""
+    """Up to ``count`` distinct random rows of ``model`` (which must have an integer ``id``).
+
+    Ids are drawn on the primary key alone and the picked rows read in one statement, so a
+    pick reads ``count`` rows whatever the table's width."""
     rng = rng or random.Random()
     id_column: InstrumentedAttribute[Any] = model.id  # type: ignore[attr-defined]
     if count <= 0:
         return []
-    # A table this small is read whole (at most count + 1 rows): its picks are all of it.
-    few = list(session.scalars(select(model).order_by(id_column).limit(count + 1)).all())
-    if len(few) <= count:
-        rng.shuffle(few)
-        return few
-    low = few[0].id  # type: ignore[attr-defined]
+    # A table this small is all picked (it has at most count + 1 rows).
+    few = list(session.scalars(select(id_column).order_by(id_column).limit(count + 1)))
+    drawn = len(few) > count
+    picked = _draw_ids(session, id_column, count, low=few[0], rng=rng) if drawn else few
+    rows = {
+        row.id: row  # type: ignore[attr-defined]
+        for row in session.scalars(select(model).where(id_column.in_(picked)))
+    }
+    order = list(picked)
+    rng.shuffle(order)
+    return [rows[row_id] for row_id in order if row_id in rows]
+
+
+def _draw_ids(
+    session: Session,
+    id_column: InstrumentedAttribute[Any],
+    count: int,
+    *,
+    low: int,
+    rng: random.Random,
+) -> list[int]:
     high = session.scalar(select(func.max(id_column)))
-    picked: dict[int, M] = {}
+    picked: dict[int, None] = {}
     attempts = 0
     while len(picked) < count and attempts < count * 8:
         attempts += 1
         start = rng.randint(low, high)
-        row = session.scalars(
-            select(model).where(id_column >= start).order_by(id_column).limit(1)
-        ).first()
-        if row is not None:
-            picked.setdefault(row.id, row)  # type: ignore[attr-defined]
-    return list(picked.values())
+        found = session.scalar(
+            select(id_column).where(id_column >= start).order_by(id_column).limit(1)
+        )
+        if found is not None:
+            picked.setdefault(found, None)
+    return list(picked)
