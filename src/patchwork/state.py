@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
+from patchwork.archive.catalog.view_tally import ViewTally
 from patchwork.archive.snapshots import SnapshotAnswers
 from patchwork.cache import AnswerCache
 from patchwork.config import Settings
@@ -26,6 +27,7 @@ class AppState:
     _storage_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _answers: SnapshotAnswers | None = field(default=None, repr=False)
     _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _views: ViewTally | None = field(default=None, repr=False)
 
     @property
     def answers(self) -> SnapshotAnswers:
@@ -40,6 +42,16 @@ class AppState:
     @answers.setter
     def answers(self, answers: SnapshotAnswers) -> None:
         self._answers = answers
+
+    @property
+    def views(self) -> ViewTally:
+        """Views not written yet (patchwork.archive.catalog.view_tally), made in the process
+        that counts them (a gunicorn worker, after the fork)."""
+        if self._views is None:
+            with self._answers_lock:
+                if self._views is None:
+                    self._views = ViewTally(self.db, self.settings.view_flush_seconds)
+        return self._views
 
     @property
     def storage(self) -> Storage:

@@ -74,7 +74,7 @@ def video_data(video_id: str) -> dict[str, Any]:
     if found is None:
         raise ApiError(404, VIDEO_NOT_FOUND)
     if request.method == "GET" and not is_probably_bot():
-        videos.count_view(state.db, video_id)
+        state.views.add(video_id)
     info = found.file
     file_fields = {
         # A string always: the frontend's download link is `${id}.${file_ext}`. Without a

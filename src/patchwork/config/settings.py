@@ -39,6 +39,7 @@ class Settings:
     storage_stats: str = DEFAULTS["PATCHWORK_STORAGE_STATS"]
     lease_seconds: int = DEFAULTS["PATCHWORK_LEASE_SECONDS"]
     heartbeat_seconds: int = DEFAULTS["PATCHWORK_HEARTBEAT_SECONDS"]
+    view_flush_seconds: int = DEFAULTS["PATCHWORK_VIEW_FLUSH_SECONDS"]
     max_upload_bytes: int = DEFAULTS["PATCHWORK_MAX_UPLOAD_BYTES"]
     availability_check_days: int = DEFAULTS["PATCHWORK_AVAILABILITY_CHECK_DAYS"]
     availability_checks_per_hour: int = DEFAULTS["PATCHWORK_AVAILABILITY_CHECKS_PER_HOUR"]

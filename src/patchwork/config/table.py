@@ -193,6 +193,13 @@ SETTINGS: tuple[Setting, ...] = (
         field="heartbeat_seconds",
     ),
     Setting(
+        "PATCHWORK_VIEW_FLUSH_SECONDS",
+        values.whole_number(0, 3600),
+        "views are counted in memory and written this often (0: each in its request)",
+        default="5",
+        field="view_flush_seconds",
+    ),
+    Setting(
         "PATCHWORK_MAX_UPLOAD_BYTES",
         values.whole_number(1, 2**50),
         "largest file a worker may upload",

@@ -75,10 +75,10 @@ def watch_page() -> str | tuple[str, int]:
     details = watch.watch_details(state.db, video_id, policy) if video_id else None
     if details is None:
         return not_found("This video is not in the archive (yet).")
-    # The page shows the count it read plus this view (not read again: one read transaction
-    # for the whole page; a view landing at the same moment shows on the next load).
-    if not is_probably_bot() and videos.count_view(state.db, video_id):
-        details = replace(details, views=details.views + 1)
+    # The page shows the count it read plus this process's views not written yet, this one
+    # included (not read again: one read transaction for the whole page).
+    if not is_probably_bot():
+        details = replace(details, views=details.views + state.views.add(video_id))
     others = [
         v for v in answers.discover_videos(WATCH_DISCOVER_COUNT + 1) if v["video_id"] != video_id
     ]

@@ -13,7 +13,6 @@ from patchwork.archive.catalog.paging import channel_page_rows
 from patchwork.archive.catalog.random_picks import pick_random
 from patchwork.archive.catalog.records import FileInfo, Page, VideoSummary
 from patchwork.db import Database
-from patchwork.db.dialect import add_to_counter
 from patchwork.db.models import Channel, StoredFile, Video, ViewCount
 
 DAILY_FEATURED_COUNT = 2
@@ -84,22 +83,6 @@ def files_of(session: Session, video_id: str, kinds: tuple[str, ...]) -> dict[st
 def video_file(db: Database, video_id: str, kind: str = "video") -> FileInfo | None:
     with db.reading() as session:
         return files_of(session, video_id, (kind,)).get(kind)
-
-
-def count_view(db: Database, video_id: str) -> bool:
-    """Add one view; ``False`` (and nothing written) for a video the archive lacks."""
-    with db.transaction() as session:
-        row = session.scalar(select(Video.id).where(Video.video_id == video_id))
-        if row is None:
-            return False
-        add_to_counter(
-            session,
-            ViewCount.__table__,  # type: ignore[arg-type]
-            {"video_id": video_id},
-            "count",
-            first_values={"video_row": row},
-        )
-        return True
 
 
 def view_count(db: Database, video_id: str) -> int:
