@@ -3,9 +3,21 @@ the terms of a prefix. Each is a bounded index read (decisions 0302, 0303, 0305)
 
 from __future__ import annotations
 
+import time
+import weakref
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, case, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Table,
+    case,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from patchwork.archive.search.conditions import successor, term_matches
@@ -65,9 +77,39 @@ def rarest(session: Session, candidates: list[tuple[QueryWord, Requirement]]) ->
 
 
 def estimate_postings(session: Session, req: Requirement, cap: int | None = None) -> int:
-    """How many postings ``req`` has, counted up to ``cap`` (index only)."""
+    """How many postings ``req`` has, counted up to ``cap`` (index only).
+
+    A requirement once counted to :data:`ESTIMATE_CAP` is remembered as common for
+    :data:`COMMON_TERM_SECONDS`: the estimates only choose which word drives a query, common
+    words stay common, and reading 2,001 postings of each common word was a third of a
+    multi-word search. Rare ones are always counted: a new video can make one match."""
+    limit = COUNT_CAP + 1 if cap is None else cap
+    common = _common_terms(session)
+    seen = common.get(req)
+    if seen is not None and limit <= ESTIMATE_CAP and time.monotonic() - seen < COMMON_TERM_SECONDS:
+        return limit
     query = select(POSTINGS.c.video_id).where(term_matches(POSTINGS.c.term, req))
-    return capped_count(session, query, cap)
+    found = capped_count(session, query, limit)
+    if found >= ESTIMATE_CAP:
+        if len(common) >= MAX_COMMON_TERMS:
+            common.pop(next(iter(common)))  # the oldest
+        common[req] = time.monotonic()
+    elif seen is not None:
+        common.pop(req, None)
+    return found
+
+
+#: How long a word counted as common is believed to be, and how many are remembered.
+COMMON_TERM_SECONDS = 300.0
+MAX_COMMON_TERMS = 4096
+# Per engine (one archive): a test's or a second app's archive has its own common words.
+_COMMON: weakref.WeakKeyDictionary[Engine, dict[Requirement, float]] = weakref.WeakKeyDictionary()
+
+
+def _common_terms(session: Session) -> dict[Requirement, float]:
+    engine = session.get_bind()
+    engine = engine.engine if isinstance(engine, Connection) else engine
+    return _COMMON.setdefault(engine, {})
 
 
 def terms_of(session: Session, req: Requirement) -> list[str] | None:
