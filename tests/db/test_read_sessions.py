@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from patchwork.db import Database
@@ -43,3 +43,29 @@ def test_a_locked_sqlite_database_is_an_operational_error(tmp_path: Path) -> Non
                 waiter.begin()
     finally:
         db.dispose()
+
+
+def rollbacks_of(db: Database) -> tuple[list[str], list[bool]]:
+    """Rollbacks sent by connections, and for each return to the pool whether the
+    transaction was already ended (False: the pool sends a rollback of its own)."""
+    sent: list[str] = []
+    returns: list[bool] = []
+    event.listen(db.engine, "rollback", lambda _conn: sent.append("rollback"))
+    event.listen(
+        db.engine.pool,
+        "reset",
+        lambda _dbapi, _record, state: returns.append(state.transaction_was_reset),
+    )
+    return sent, returns
+
+
+def test_a_read_ends_its_transaction_once(db: Database) -> None:
+    """A read's transaction is rolled back once: the session's close used to roll back and
+    then the pool rolled back again on return, a second round trip per request."""
+    sent, returns = rollbacks_of(db)
+    with db.reading() as session:
+        session.scalar(select(func.count()).select_from(Channel))
+    with db.read_connection() as connection:
+        connection.execute(select(func.count()).select_from(Channel))
+    assert sent == ["rollback", "rollback"]
+    assert returns == [True, True]  # the pool added none

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -141,9 +141,7 @@ class Database:
         self.url = url
         self.engine = build_engine(url, **engine_options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(
-            self.engine.execution_options(patchwork_read_only=True), expire_on_commit=False
-        )
+        self._read_engine = self.engine.execution_options(patchwork_read_only=True)
 
     @property
     def backend(self) -> str:
@@ -157,11 +155,28 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for queries only; on SQLite it does not take the write lock."""
-        # Closing rolls the transaction back (nothing a read did is ever committed) without
-        # expiring every loaded object first, as rollback() would.
-        with self._read_sessions() as session:
-            yield session
+        """A session for queries only; on SQLite it does not take the write lock.
+
+        Nothing a read did is kept: its transaction is rolled back once, when the connection
+        goes back to the pool, and loaded objects stay readable (nothing is expired)."""
+        # The session joins a transaction begun on a connection of its own. A session that
+        # owns its connection rolls back on close and then the pool rolls back again on
+        # return (a second round trip per read); a Connection closed inside its transaction
+        # rolls back once and tells the pool that the reset is done.
+        with self.read_connection() as connection:
+            session = Session(bind=connection, expire_on_commit=False)
+            try:
+                yield session
+            finally:
+                session.close()
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A Core connection for queries only (point reads that load no ORM objects): one
+        transaction, rolled back once on the way back to the pool."""
+        with self._read_engine.connect() as connection:
+            connection.begin()
+            yield connection
 
     def ping(self) -> None:
         try:

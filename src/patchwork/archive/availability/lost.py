@@ -7,6 +7,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,7 +47,21 @@ class AvailabilityInfo:
     pending: Pending | None = None
 
 
-def info_of(row: VideoAvailability, policy: CheckPolicy) -> AvailabilityInfo:
+class AvailabilityFields(Protocol):
+    """What :func:`info_of` reads: a VideoAvailability, or a row of those columns."""
+
+    state: str
+    reason: str | None
+    streak_outcome: str | None
+    streak_reason: str | None
+    streak_count: int
+    since: datetime | None
+    last_checked_at: datetime | None
+    check_from: datetime
+    checks: int
+
+
+def info_of(row: AvailabilityFields, policy: CheckPolicy) -> AvailabilityInfo:
     pending = None
     if row.streak_outcome and row.streak_count:
         needed = (

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.orm import Session
 
 from patchwork.archive.availability.lost import AvailabilityInfo, info_of, version_object_key
 from patchwork.archive.availability.policy import CheckPolicy
-from patchwork.archive.catalog.records import VideoSummary
+from patchwork.archive.catalog.records import SUMMARY_COLUMNS, VideoSummary
 from patchwork.archive.media.objects import MediaObject, plausible_id, served_object
 from patchwork.db import Database
 from patchwork.db.models import Video, VideoAvailability
@@ -23,20 +24,26 @@ VERSION_OBJECTS = ("metadata", "thumbnail")
 MAX_VERSION = 2**31 - 1
 
 
-def video_and_availability(video_id: str) -> Select[Video, VideoAvailability]:
-    """The video's row and its availability row (None when it has none), in one statement:
-    the availability is a primary-key probe joined to the video's unique-index read."""
-    return (
-        select(Video, VideoAvailability)
-        .outerjoin(VideoAvailability, VideoAvailability.video_id == Video.video_id)
-        .where(Video.video_id == video_id)
-    )
-
-
-def availability_from(
-    row: VideoAvailability | None, policy: CheckPolicy
-) -> AvailabilityInfo | None:
-    return info_of(row, policy) if row is not None else None
+#: The columns a video's summary and its availability are made of, and the statement that
+#: reads them: built once (a point read that builds its statement and loads ORM objects
+#: spends most of its time there, and PyMySQL parses a descriptor per column returned).
+_AVAILABILITY_COLUMNS = (
+    VideoAvailability.state,
+    VideoAvailability.reason,
+    VideoAvailability.streak_outcome,
+    VideoAvailability.streak_reason,
+    VideoAvailability.streak_count,
+    VideoAvailability.since,
+    VideoAvailability.last_checked_at,
+    VideoAvailability.check_from,
+    VideoAvailability.checks,
+)
+#: The video's unique-index read joined to a primary-key probe of its availability.
+VIDEO_AND_AVAILABILITY = (
+    select(*SUMMARY_COLUMNS, *_AVAILABILITY_COLUMNS)
+    .outerjoin(VideoAvailability, VideoAvailability.video_id == Video.video_id)
+    .where(Video.video_id == bindparam("video_id"))
+)
 
 
 @dataclass(frozen=True)
@@ -47,16 +54,31 @@ class VideoWithAvailability:
     availability: AvailabilityInfo | None
 
 
+def read_video_and_availability(
+    reader: Connection | Session, video_id: str, policy: CheckPolicy
+) -> VideoWithAvailability | None:
+    """One statement, on a Core connection or inside a read session's transaction."""
+    row = reader.execute(VIDEO_AND_AVAILABILITY, {"video_id": video_id}).first()
+    if row is None:
+        return None
+    video = VideoSummary.of(row)
+    # An outer join's missing side: every availability column is NULL, state included.
+    availability = info_of(row, policy) if row.state is not None else None
+    return VideoWithAvailability(video, availability)
+
+
+def availability_from(
+    row: VideoAvailability | None, policy: CheckPolicy
+) -> AvailabilityInfo | None:
+    return info_of(row, policy) if row is not None else None
+
+
 def video_with_availability(
     db: Database, video_id: str, policy: CheckPolicy
 ) -> VideoWithAvailability | None:
     """``/api/video/<id>``: the video and its availability; None for an unknown video."""
-    with db.reading() as session:
-        found = session.execute(video_and_availability(video_id)).first()
-        if found is None:
-            return None
-        video, row = found
-        return VideoWithAvailability(VideoSummary.of(video), availability_from(row, policy))
+    with db.read_connection() as connection:
+        return read_video_and_availability(connection, video_id, policy)
 
 
 def version_object(db: Database, video_id: str, number: int, kind: str) -> MediaObject | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from patchwork.archive.search.indexing import channel_romaji
 from patchwork.db.models import Channel, StoredFile, Video
@@ -12,6 +12,31 @@ from patchwork.db.models import Channel, StoredFile, Video
 T = TypeVar("T")
 
 BYTES_PER_MB = 1024 * 1024  # the original called MiB "MB"; the API keeps its unit name
+
+
+class VideoSummaryFields(Protocol):
+    """A Video, or a row of :data:`SUMMARY_COLUMNS`."""
+
+    video_id: str
+    title: str
+    channel_id: str
+    channel_name: str
+    upload_date: date | None
+    description: str
+    romanized_title: str | None
+
+
+#: What a summary is made of: lists read these columns, not whole rows (no ORM objects to
+#: build, and PyMySQL parses a descriptor per column returned).
+SUMMARY_COLUMNS = (
+    Video.video_id,
+    Video.title,
+    Video.channel_id,
+    Video.channel_name,
+    Video.upload_date,
+    Video.description,
+    Video.romanized_title,
+)
 
 
 @dataclass(frozen=True)
@@ -25,7 +50,7 @@ class VideoSummary:
     romanized_title: str | None = None
 
     @classmethod
-    def of(cls, video: Video) -> VideoSummary:
+    def of(cls, video: VideoSummaryFields) -> VideoSummary:
         return cls(
             video_id=video.video_id,
             title=video.title,

@@ -9,7 +9,7 @@ from typing import Any
 
 from patchwork.archive.availability.lost import AvailabilityInfo
 from patchwork.archive.availability.policy import CheckPolicy
-from patchwork.archive.catalog.availability import availability_from, video_and_availability
+from patchwork.archive.catalog.availability import read_video_and_availability
 from patchwork.archive.catalog.records import FileInfo, VideoSummary
 from patchwork.archive.catalog.videos import files_of
 from patchwork.archive.media.captions_srv3 import READABLE, TARGETS
@@ -36,17 +36,16 @@ def video_data(db: Database, video_id: str, policy: CheckPolicy) -> VideoData | 
     (three queries: the video joined to its availability, its video and metadata files, its
     captions)."""
     with db.reading() as session:
-        found = session.execute(video_and_availability(video_id)).first()
+        found = read_video_and_availability(session, video_id, policy)
         if found is None:
             return None
-        row, availability = found
         files = files_of(session, video_id, ("video", "metadata"))
         return VideoData(
-            video=VideoSummary.of(row),
+            video=found.video,
             file=files.get("video"),
             metadata=files.get("metadata"),
             captions=captions_of(session, video_id),
-            availability=availability_from(availability, policy),
+            availability=found.availability,
         )
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.catalog.channel_names import channel_counts
-from patchwork.archive.catalog.paging import channel_page_rows
+from patchwork.archive.catalog.paging import channel_page_rows, summaries_in_order
 from patchwork.archive.catalog.random_picks import pick_random
-from patchwork.archive.catalog.records import FileInfo, Page, VideoSummary
+from patchwork.archive.catalog.records import SUMMARY_COLUMNS, FileInfo, Page, VideoSummary
 from patchwork.db import Database
 from patchwork.db.models import Channel, StoredFile, Video, ViewCount
 
@@ -20,8 +20,8 @@ DAILY_FEATURED_COUNT = 2
 
 def recently_archived(db: Database, limit: int) -> list[VideoSummary]:
     with db.reading() as session:
-        rows = session.scalars(select(Video).order_by(Video.id.desc()).limit(limit)).all()
-        return [VideoSummary.of(v) for v in rows]
+        rows = session.execute(select(*SUMMARY_COLUMNS).order_by(Video.id.desc()).limit(limit))
+        return [VideoSummary.of(row) for row in rows]
 
 
 def popular(db: Database, limit: int) -> list[VideoSummary]:
@@ -35,8 +35,7 @@ def popular(db: Database, limit: int) -> list[VideoSummary]:
                 .limit(limit)
             )
         )
-        found = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_(top)))}
-        return [VideoSummary.of(found[row]) for row in top if row in found]
+        return summaries_in_order(session, top)
 
 
 def random_videos(db: Database, count: int) -> list[VideoSummary]:
@@ -62,9 +61,7 @@ def channel_videos(
         if total == 0 and not _channel_exists(session, channel_id):
             return None
         rows = channel_page_rows(session, channel_id, total=total, page=page, per_page=per_page)
-        return Page(
-            items=[VideoSummary.of(v) for v in rows], total=total, page=page, per_page=per_page
-        )
+        return Page(items=rows, total=total, page=page, per_page=per_page)
 
 
 def _channel_exists(session: Session, channel_id: str) -> bool:

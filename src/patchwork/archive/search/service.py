@@ -17,6 +17,7 @@ from typing import Literal
 
 from sqlalchemy import ColumnElement, and_, not_, or_, select, true
 
+from patchwork.archive.catalog.paging import summaries_in_order
 from patchwork.archive.catalog.records import ChannelSummary, Page, VideoSummary
 from patchwork.archive.search import indexing, postings
 from patchwork.archive.search.conditions import (
@@ -137,8 +138,7 @@ def search_videos(
                 total, capped = known, False
             elif capped:
                 total = max(total, offset + len(ids))
-        by_id = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_(ids)))}
-        items = [VideoSummary.of(by_id[i]) for i in ids if i in by_id]
+        items = summaries_in_order(session, ids)
         return Page(
             items=items,
             total=min(total, postings.COUNT_CAP),
