@@ -9,8 +9,9 @@ from flask.testing import FlaskClient
 
 from patchwork.app import create_app
 from patchwork.archive.ingest.info_json import ingest_metadata, parse_info
-from patchwork.cache import KEY_PREFIX, MemoryCache, RedisCache, remember
+from patchwork.cache import KEY_PREFIX, MemoryCache, remember
 from patchwork.config import Settings
+from patchwork.redis_cache import RedisCache
 from support.archive_samples import SAMPLES
 
 # Summaries sit in the cache as their snapshot's front (patchwork.archive.snapshots).

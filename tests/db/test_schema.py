@@ -9,7 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from patchwork.db import Database
-from patchwork.db.migrate import current_revision, head_revision, is_current, upgrade
+from patchwork.db.migrate import (
+    current_revision,
+    head_revision,
+    is_current,
+    scripts_head_revision,
+    upgrade,
+)
 from patchwork.db.models import Base, Channel, Video
 
 
@@ -33,6 +39,11 @@ def _made_on(dialect: str) -> Callable[..., bool]:
         return condition is None or condition.dialect in (None, dialect)
 
     return include
+
+
+def test_the_declared_head_is_the_migrations_head() -> None:
+    """SCHEMA_HEAD (compared without Alembic at start-up) follows the newest migration."""
+    assert head_revision() == scripts_head_revision()
 
 
 def test_upgrade_is_safe_to_run_again(db: Database) -> None:
