@@ -114,15 +114,15 @@ def channel_page(channel_id: str) -> str | tuple[str, int]:
     state = app_state()
     if not objects.plausible_id(channel_id):
         return not_found("This channel is not in the archive.")
-    profile = channels.channel_profile(state.db, channel_id)
-    found = videos.channel_videos(
+    shown = channels.channel_page(
         state.db,
         channel_id,
         page=page_number(),
         per_page=state.settings.results_per_page_channel,
     )
-    if profile is None or found is None:
+    if shown is None:
         return not_found("This channel is not in the archive.")
+    profile, found = shown
     return render_template(
         "channel.html",
         channel=profile,
