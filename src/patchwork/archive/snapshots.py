@@ -8,10 +8,12 @@ Three layers, fastest first:
 2. ``answer_snapshots``, the last computed answer of every key in the database: shared by
    every server process and kept across restarts, so a restarted server answers at once;
 3. computing it. Only for a key never computed (or whose answer is empty, which is cheap and
-   must not linger) does a request wait, and then only one request per process computes
-   while the others wait for it. A stale answer is served as it is, and one process, the one
-   that takes the snapshot's lease (``refreshing_until``), computes the next in a background
-   thread; the others keep serving the stale one, looking again every ``RECHECK_SECONDS``.
+   must not linger) does a request wait, for one computation per process in a background
+   thread, and at most ``FIRST_WAIT_SECONDS``: past that it gets :class:`AnswerPending` (503,
+   Retry-After) and the computation goes on and stores the answer. A stale answer is served
+   as it is, and one process, the one that takes the snapshot's lease
+   (``refreshing_until``), computes the next in a background thread; the others keep serving
+   the stale one, looking again every ``RECHECK_SECONDS``.
 
 A refresh that fails (a stats provider down) is logged and keeps the stale answer; it is
 tried again after ``RETRY_SECONDS``. Decision 0121 says why snapshots live in the database.
@@ -36,6 +38,7 @@ from patchwork.db import Database
 from patchwork.db.dialect import insert_ignoring_duplicates
 from patchwork.db.engine import DatabaseUnavailable
 from patchwork.db.models import AnswerSnapshot
+from patchwork.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,27 @@ LEASE_SECONDS = 300
 RECHECK_SECONDS = 5.0
 #: After a failed refresh, the stale answer is kept this long before the next try.
 RETRY_SECONDS = 60
+#: How long a request waits for an answer never computed before it is told to come back.
+FIRST_WAIT_SECONDS = 0.8
 _FRONT_PREFIX = "snapshot:"
+
+
+class AnswerPending(Unavailable):
+    """An answer's first computation is still running: come back in a few seconds."""
+
+    public_message = "This answer is being computed for the first time; try again shortly"
+    retry_after = 5
+
+
+class _Flight:
+    """One first computation of a key, which the requests that asked for it wait on."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: Exception | None = None
+
 
 Background = Callable[[Callable[[], None]], None]
 
@@ -76,13 +99,19 @@ class SnapshotAnswers:
         *,
         clock: Callable[[], float] = time.time,
         background: Background = in_thread,
+        first_background: Background = in_thread,
+        first_wait: float = FIRST_WAIT_SECONDS,
     ) -> None:
+        """``background`` runs refreshes, ``first_background`` first computations (a request
+        waits ``first_wait`` seconds for those)."""
         self._db = db
         self._cache = cache
         self._clock = clock
         self._background = background
         self._lock = threading.Lock()
-        self._key_locks: dict[str, threading.Lock] = {}
+        self._first_background = first_background
+        self._first_wait = first_wait
+        self._first_flights: dict[str, _Flight] = {}
         self._flights: set[str] = set()
         self._quiet_until: dict[str, float] = {}
 
@@ -147,23 +176,41 @@ class SnapshotAnswers:
     # ---- computing ---------------------------------------------------------------------
 
     def _compute_now(self, key: str, max_age: int, compute: Callable[[], Any], version: str) -> Any:
+        """The first answer of ``key``: computed by one flight per key and process, off the
+        request thread. A request waits for it at most ``first_wait`` seconds; past that it
+        is told to come back (:class:`AnswerPending`, a 503 with Retry-After) while the flight
+        goes on and stores the answer, so no request waits for a slow pass (a count over a
+        million rows, a bucket listing) and no client is held for it."""
         with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        # One computation per key and process: a request that finds another computing waits
-        # for it and takes its answer from the cache.
-        if not key_lock.acquire(blocking=False):
-            with key_lock:
-                hit, front = self._cache.get(_FRONT_PREFIX + key)
-                if hit and isinstance(front, dict) and front.get("version") == version:
-                    return front.get("value")
-            key_lock.acquire()
-        try:
-            snapshot = Snapshot(compute(), self._clock(), version)
-            self._store(key, snapshot)
-            self._remember(key, snapshot, max_age)
-            return snapshot.value
-        finally:
-            key_lock.release()
+            flight = self._first_flights.get(key)
+            if flight is None or flight.version != version:
+                flight = _Flight(version)
+                self._first_flights[key] = flight
+                starting = True
+            else:
+                starting = False
+        if starting:
+
+            def first() -> None:
+                try:
+                    snapshot = Snapshot(compute(), self._clock(), version)
+                    self._store(key, snapshot)
+                    self._remember(key, snapshot, max_age)
+                    flight.value = snapshot.value
+                except Exception as exc:  # raised to the requests waiting, logged if none
+                    flight.error = exc
+                finally:
+                    with self._lock:
+                        if self._first_flights.get(key) is flight:
+                            del self._first_flights[key]
+                    flight.done.set()
+
+            self._first_background(first)
+        if not flight.done.wait(self._first_wait):
+            raise AnswerPending(f"the answer {key} is being computed")
+        if flight.error is not None:
+            raise flight.error
+        return flight.value
 
     def _refresh_later(
         self, key: str, max_age: int, compute: Callable[[], Any], version: str

@@ -22,6 +22,7 @@ from patchwork.archive.queue import workers
 from patchwork.archive.queue.counts import jobs_per_state
 from patchwork.archive.search import service as search_service
 from patchwork.archive.search.service import BadQuery
+from patchwork.archive.snapshots import AnswerPending
 from patchwork.db import DatabaseUnavailable
 from patchwork.db.types import utcnow
 from patchwork.http import answers, shapes
@@ -45,7 +46,7 @@ def storage_numbers() -> dict[str, Any] | None:
     """The storage statistics /api/storage/status serves (same cache entry), if available."""
     try:
         return answers.storage_status()
-    except StatsUnavailable:
+    except (StatsUnavailable, AnswerPending):  # the page shows no numbers rather than fail
         return None
 
 

@@ -3,11 +3,18 @@ refreshes them in the background, answered at once after a restart."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
 
-from patchwork.archive.snapshots import RECHECK_SECONDS, RETRY_SECONDS, SnapshotAnswers
+from patchwork.archive.maintenance.stats import StatsUnavailable
+from patchwork.archive.snapshots import (
+    RECHECK_SECONDS,
+    RETRY_SECONDS,
+    AnswerPending,
+    SnapshotAnswers,
+)
 from patchwork.cache import EMPTY_TTL_SECONDS, MemoryCache
 from patchwork.db import Database
 
@@ -135,3 +142,70 @@ def test_another_version_is_no_answer(db: Database, clock: Clock) -> None:
     assert answers.get("daily", 86400, source, version="2026-12-07") == "monday"
     source.value = "tuesday"
     assert answers.get("daily", 86400, source, version="2026-12-08") == "tuesday"
+
+
+class Blocked:
+    """A first computation that runs until the test lets it finish."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+        self.calls = 0
+        self.release = threading.Event()
+
+    def __call__(self) -> object:
+        self.calls += 1
+        self.release.wait()
+        if isinstance(self.value, Exception):
+            raise self.value
+        return self.value
+
+
+class Threads:
+    """A background that runs each first computation in a thread the test can join."""
+
+    def __init__(self) -> None:
+        self.started: list[threading.Thread] = []
+
+    def __call__(self, work: Callable[[], None]) -> None:
+        thread = threading.Thread(target=work)
+        self.started.append(thread)
+        thread.start()
+
+    def join(self) -> None:
+        for thread in self.started:
+            thread.join()
+
+
+def test_no_request_waits_out_a_slow_first_computation(db: Database, clock: Clock) -> None:
+    """A count over a million rows, a bucket listing: the request is told to come back
+    (503, Retry-After) while the one computation goes on and stores its answer."""
+    threads = Threads()
+    answers = SnapshotAnswers(
+        db, MemoryCache(clock=clock), clock=clock, first_background=threads, first_wait=0.05
+    )
+    slow = Blocked({"videos": 1_000_000})
+    with pytest.raises(AnswerPending) as pending:
+        answers.get("storage", 300, slow)
+    assert pending.value.status == 503 and pending.value.retry_after
+    with pytest.raises(AnswerPending):
+        answers.get("storage", 300, slow)  # joins the flight: no second computation
+    slow.release.set()
+    threads.join()
+    assert answers.get("storage", 300, slow) == {"videos": 1_000_000}
+    # Another process (a restart) answers from the snapshot the flight stored.
+    other = SnapshotAnswers(db, MemoryCache(clock=clock), clock=clock, first_wait=0.05)
+    assert other.get("storage", 300, Source(RuntimeError("computed again"))) == {
+        "videos": 1_000_000
+    }
+    assert slow.calls == 1 and len(threads.started) == 1
+
+
+def test_a_first_computation_that_fails_in_time_says_why(db: Database, clock: Clock) -> None:
+    answers = SnapshotAnswers(db, MemoryCache(clock=clock), clock=clock, first_wait=30)
+    failing = Blocked(StatsUnavailable("provider down"))
+    failing.release.set()
+    with pytest.raises(StatsUnavailable, match="provider down"):
+        answers.get("storage", 300, failing)
+    failing.value = {"videos": 2}
+    assert answers.get("storage", 300, failing) == {"videos": 2}  # tried again, not cached
+    assert failing.calls == 2
