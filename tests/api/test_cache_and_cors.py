@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from patchwork.app import create_app
 from patchwork.archive.ingest.info_json import ingest_metadata, parse_info
 from patchwork.cache import KEY_PREFIX, MemoryCache, remember
+from patchwork.cache.redis_store import RedisCache
 from patchwork.config import Settings
-from patchwork.redis_cache import RedisCache
 from support.archive_samples import SAMPLES
 
 # Summaries sit in the cache as their snapshot's front (patchwork.archive.snapshots).
@@ -85,7 +85,7 @@ def test_unreachable_redis_means_uncached_answers(settings: Settings, db) -> Non
 
 
 def test_redis_cache_survives_a_dead_server() -> None:
-    cache = RedisCache("redis://127.0.0.1:1/0", timeout_seconds=0.2)
+    cache = RedisCache("redis://127.0.0.1:1/0", prefix=KEY_PREFIX, timeout_seconds=0.2)
     assert cache.get("k") == (False, None)
     cache.set("k", 1, 10)
     assert remember(cache, "k", 10, lambda: 5) == 5

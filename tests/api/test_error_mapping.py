@@ -23,6 +23,7 @@ from patchwork.archive.media import objects
 from patchwork.archive.media.objects import MediaObject
 from patchwork.archive.queue import staging, uploads
 from patchwork.archive.queue.records import InvalidRequest, JobConflict, JobNotFound
+from patchwork.archive.snapshots import AnswerPending
 from patchwork.db import DatabaseUnavailable
 from patchwork.errors import PatchworkError
 from patchwork.http.errors import (
@@ -53,6 +54,7 @@ FIXED_TEXTS: dict[type[PatchworkError], str] = {
     ObjectNotFound: "File not found",
     InvalidKey: "Invalid storage key",
     RangeNotSatisfiable: "Range not satisfiable",
+    AnswerPending: AnswerPending.public_message or "",
 }
 #: What the domain errors of the services the API calls must answer (the API's contract).
 CONTRACT = {
@@ -69,6 +71,7 @@ CONTRACT = {
     ObjectNotFound: 404,
     InvalidKey: 400,
     RangeNotSatisfiable: 416,
+    AnswerPending: 503,
 }
 
 
@@ -142,10 +145,11 @@ def test_each_error_answers_its_status_and_a_json_error(index: int) -> None:
 
 def test_outages_say_when_to_retry() -> None:
     client = _app().test_client()
-    for cls in (DatabaseUnavailable, StorageError, StatsUnavailable):
+    retry_after = {DatabaseUnavailable: "30", StorageError: "30", AnswerPending: "5"}
+    for cls in (DatabaseUnavailable, StorageError, StatsUnavailable, AnswerPending):
         response = client.get(f"/raise/{ERRORS.index(cls)}")
         assert response.status_code == 503
-        expected = "30" if cls is not StatsUnavailable else None
+        expected = retry_after.get(cls)
         assert response.headers.get("Retry-After") == expected, cls
 
 

@@ -100,17 +100,17 @@ class SnapshotAnswers:
         clock: Callable[[], float] = time.time,
         background: Background = in_thread,
         first_background: Background = in_thread,
-        first_wait: float = FIRST_WAIT_SECONDS,
+        first_wait: float | None = None,
     ) -> None:
         """``background`` runs refreshes, ``first_background`` first computations (a request
-        waits ``first_wait`` seconds for those)."""
+        waits ``first_wait`` seconds for those; default :data:`FIRST_WAIT_SECONDS`)."""
         self._db = db
         self._cache = cache
         self._clock = clock
         self._background = background
         self._lock = threading.Lock()
         self._first_background = first_background
-        self._first_wait = first_wait
+        self._first_wait = FIRST_WAIT_SECONDS if first_wait is None else first_wait
         self._first_flights: dict[str, _Flight] = {}
         self._flights: set[str] = set()
         self._quiet_until: dict[str, float] = {}

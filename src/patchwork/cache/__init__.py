@@ -87,6 +87,6 @@ def open_cache(redis_url: str | None) -> AnswerCache:
     if not redis_url:
         return MemoryCache()
     # Imported only when configured: redis costs each server process ~6 MB.
-    from patchwork.redis_cache import RedisCache
+    from patchwork.cache.redis_store import RedisCache
 
-    return RedisCache(redis_url)
+    return RedisCache(redis_url, prefix=KEY_PREFIX)

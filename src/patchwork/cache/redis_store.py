@@ -1,4 +1,6 @@
-"""The answer cache in Redis (``PATCHWORK_REDIS_URL``): one cache for every server process."""
+"""The answer cache in Redis (``PATCHWORK_REDIS_URL``): one cache for every server process.
+
+Its own module so that redis is imported only when configured (~6 MB a server process)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,6 @@ import time
 from typing import Any
 
 import redis
-
-from patchwork.cache import KEY_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +21,12 @@ class RedisCache:
     # not one per request.
     RETRY_AFTER_SECONDS = 15.0
 
-    def __init__(self, url: str, *, timeout_seconds: float = 0.5) -> None:
+    def __init__(self, url: str, *, prefix: str, timeout_seconds: float = 0.5) -> None:
         self._client = redis.Redis.from_url(
             url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds
         )
         self._down_until = 0.0
+        self._prefix = prefix
 
     @property
     def client(self) -> redis.Redis:
@@ -42,7 +43,7 @@ class RedisCache:
         if not self._available():
             return False, None
         try:
-            raw = self._client.get(KEY_PREFIX + key)
+            raw = self._client.get(self._prefix + key)
         except redis.RedisError as exc:
             self._failed(exc)
             return False, None
@@ -57,13 +58,13 @@ class RedisCache:
         if not self._available():
             return
         try:
-            self._client.set(KEY_PREFIX + key, json.dumps(value), ex=ttl_seconds)
+            self._client.set(self._prefix + key, json.dumps(value), ex=ttl_seconds)
         except redis.RedisError as exc:
             self._failed(exc)
 
     def clear(self) -> None:
         try:
-            for key in self._client.scan_iter(match=KEY_PREFIX + "*", count=500):
+            for key in self._client.scan_iter(match=self._prefix + "*", count=500):
                 self._client.delete(key)
         except redis.RedisError as exc:
             self._failed(exc)
