@@ -87,7 +87,11 @@ def _video_conditions(words: list[QueryWord]) -> tuple[ColumnElement[bool], Colu
 def _channel_condition(words: list[QueryWord]) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     for word in words:
-        for req in word.requirements:
+        # A word checked with LIKE needs one posting to narrow the channels, not all: the LIKE
+        # implies the rest (at 10,000 channels, four bigram semi-joins of 星街すいせい were
+        # most of the search).
+        requirements = word.requirements if word.exact else word.requirements[:1]
+        for req in requirements:
             postings = select(ChannelTerm.channel_id).where(term_matches(ChannelTerm.term, req))
             conditions.append(Channel.id.in_(postings))
         if not word.exact:
