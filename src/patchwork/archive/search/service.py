@@ -45,7 +45,7 @@ FEW = 2000
 #: A count that must check each driving posting (a probe for another word, a ``LIKE``, a
 #: channel or availability filter: each costs what reading 10–20 postings does) checks at
 #: most this many of them; with more, it is a lower bound and says so (decision 0305).
-PROBE_BUDGET = 500
+PROBE_BUDGET = 300
 
 
 class BadQuery(InvalidInput, ValueError):
