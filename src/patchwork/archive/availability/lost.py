@@ -7,9 +7,9 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.availability.policy import CheckPolicy
@@ -47,21 +47,10 @@ class AvailabilityInfo:
     pending: Pending | None = None
 
 
-class AvailabilityFields(Protocol):
-    """What :func:`info_of` reads: a VideoAvailability, or a row of those columns."""
-
-    state: str
-    reason: str | None
-    streak_outcome: str | None
-    streak_reason: str | None
-    streak_count: int
-    since: datetime | None
-    last_checked_at: datetime | None
-    check_from: datetime
-    checks: int
-
-
-def info_of(row: AvailabilityFields, policy: CheckPolicy) -> AvailabilityInfo:
+def info_of(
+    row: VideoAvailability | Row[*tuple[Any, ...]], policy: CheckPolicy
+) -> AvailabilityInfo:
+    """From a VideoAvailability or a row of its columns."""
     pending = None
     if row.streak_outcome and row.streak_count:
         needed = (

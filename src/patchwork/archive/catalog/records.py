@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Row
 
 from patchwork.archive.search.indexing import channel_romaji
 from patchwork.db.models import Channel, StoredFile, Video
@@ -12,31 +14,6 @@ from patchwork.db.models import Channel, StoredFile, Video
 T = TypeVar("T")
 
 BYTES_PER_MB = 1024 * 1024  # the original called MiB "MB"; the API keeps its unit name
-
-
-class VideoSummaryFields(Protocol):
-    """A Video, or a row of :data:`SUMMARY_COLUMNS`."""
-
-    video_id: str
-    title: str
-    channel_id: str
-    channel_name: str
-    upload_date: date | None
-    description: str
-    romanized_title: str | None
-
-
-#: What a summary is made of: lists read these columns, not whole rows (no ORM objects to
-#: build, and PyMySQL parses a descriptor per column returned).
-SUMMARY_COLUMNS = (
-    Video.video_id,
-    Video.title,
-    Video.channel_id,
-    Video.channel_name,
-    Video.upload_date,
-    Video.description,
-    Video.romanized_title,
-)
 
 
 @dataclass(frozen=True)
@@ -50,16 +27,15 @@ class VideoSummary:
     romanized_title: str | None = None
 
     @classmethod
-    def of(cls, video: VideoSummaryFields) -> VideoSummary:
-        return cls(
-            video_id=video.video_id,
-            title=video.title,
-            channel_id=video.channel_id,
-            channel_name=video.channel_name,
-            upload_date=video.upload_date,
-            description=video.description,
-            romanized_title=video.romanized_title,
-        )
+    def of(cls, video: Video | Row[*tuple[Any, ...]]) -> VideoSummary:
+        """From a Video or a row of :data:`SUMMARY_COLUMNS`."""
+        return cls(**{name: getattr(video, name) for name in _SUMMARY_FIELDS})
+
+
+_SUMMARY_FIELDS = tuple(f.name for f in fields(VideoSummary))
+#: What a summary is made of, the Video columns of its fields: lists and point reads read
+#: these, not whole rows (no ORM objects to build, and PyMySQL parses a descriptor per column).
+SUMMARY_COLUMNS = tuple(getattr(Video, name) for name in _SUMMARY_FIELDS)
 
 
 @dataclass(frozen=True)
