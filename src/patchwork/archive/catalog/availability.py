@@ -6,8 +6,9 @@ what is here joins it to the catalog's reads so that adding availability costs n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from patchwork.archive.availability.lost import AvailabilityInfo, info_of, version_object_key
@@ -59,18 +60,14 @@ def read_video_and_availability(
 ) -> VideoWithAvailability | None:
     """One statement, on a Core connection or inside a read session's transaction."""
     row = reader.execute(VIDEO_AND_AVAILABILITY, {"video_id": video_id}).first()
-    if row is None:
-        return None
-    video = VideoSummary.of(row)
+    return None if row is None else with_availability(row, policy)
+
+
+def with_availability(row: Row[*tuple[Any, ...]], policy: CheckPolicy) -> VideoWithAvailability:
+    """From a row of :data:`VIDEO_AND_AVAILABILITY` (or of a statement adding columns to it)."""
     # An outer join's missing side: every availability column is NULL, state included.
     availability = info_of(row, policy) if row.state is not None else None
-    return VideoWithAvailability(video, availability)
-
-
-def availability_from(
-    row: VideoAvailability | None, policy: CheckPolicy
-) -> AvailabilityInfo | None:
-    return info_of(row, policy) if row is not None else None
+    return VideoWithAvailability(VideoSummary.of(row), availability)
 
 
 def video_with_availability(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from patchwork.archive.availability.lost import AvailabilityInfo
 from patchwork.archive.availability.policy import DEFAULT_POLICY, CheckPolicy
-from patchwork.archive.catalog.availability import availability_from
+from patchwork.archive.catalog.availability import VIDEO_AND_AVAILABILITY, with_availability
 from patchwork.archive.catalog.records import FileInfo, VideoSummary
 from patchwork.archive.catalog.videos import files_of
 from patchwork.archive.media.captions_vtt import CONVERTIBLE, MAX_CONVERT_BYTES, to_webvtt
@@ -22,7 +22,7 @@ from patchwork.archive.media.objects import (
     plausible_id,
 )
 from patchwork.db import Database
-from patchwork.db.models import Job, Video, VideoAvailability, ViewCount
+from patchwork.db.models import Job, Video, ViewCount
 from patchwork.storage import Storage, StorageError
 
 #: Caption files bigger than this are not converted (the one bound of every converter).
@@ -52,6 +52,16 @@ class WatchDetails:
         return seen
 
 
+#: The point read of /api/video, plus what only the page shows and the view count.
+_WATCH_READ = VIDEO_AND_AVAILABILITY.add_columns(
+    Video.source_url,
+    Video.platform,
+    Video.duration,
+    Video.archived_at,
+    ViewCount.count.label("views"),  # not "count": a row is a tuple, and has count()
+).outerjoin(ViewCount, ViewCount.video_id == Video.video_id)
+
+
 def watch_details(
     db: Database, video_id: str, policy: CheckPolicy = DEFAULT_POLICY
 ) -> WatchDetails | None:
@@ -61,18 +71,13 @@ def watch_details(
     if not plausible_id(video_id):
         return None
     with db.reading() as session:
-        found = session.execute(
-            select(Video, ViewCount.count, VideoAvailability)
-            .outerjoin(ViewCount, ViewCount.video_id == Video.video_id)
-            .outerjoin(VideoAvailability, VideoAvailability.video_id == Video.video_id)
-            .where(Video.video_id == video_id)
-        ).first()
-        if found is None:
+        row = session.execute(_WATCH_READ, {"video_id": video_id}).first()
+        if row is None:
             return None
-        row, views, availability = found
+        found = with_availability(row, policy)
         files = files_of(session, video_id, ("video", "thumbnail"))
         return WatchDetails(
-            video=VideoSummary.of(row),
+            video=found.video,
             source_url=row.source_url,
             platform=row.platform,
             duration=row.duration,
@@ -80,8 +85,8 @@ def watch_details(
             file=files.get("video"),
             has_thumbnail="thumbnail" in files,
             captions=captions_of(session, video_id),
-            views=views or 0,
-            availability=availability_from(availability, policy),
+            views=row.views or 0,
+            availability=found.availability,
         )
 
 
