@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from flask import Flask, current_app
 
@@ -16,6 +18,7 @@ from patchwork.storage import Storage
 from patchwork.storage.legacy_layout import open_archive_storage
 
 EXTENSION_KEY = "patchwork"
+T = TypeVar("T")
 
 
 @dataclass
@@ -24,20 +27,16 @@ class AppState:
     db: Database
     cache: AnswerCache
     _storage: Storage | None = field(default=None, repr=False)
-    _storage_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _answers: SnapshotAnswers | None = field(default=None, repr=False)
-    _answers_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _views: ViewTally | None = field(default=None, repr=False)
+    # Guards the first making of each part above (made on first use, by whichever thread).
+    _making: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def answers(self) -> SnapshotAnswers:
         """Summarising answers (patchwork.archive.snapshots), made on first use: over the
         cache as it is by then (ops wraps it to count hits)."""
-        if self._answers is None:
-            with self._answers_lock:
-                if self._answers is None:
-                    self._answers = SnapshotAnswers(self.db, self.cache)
-        return self._answers
+        return self._made("_answers", lambda: SnapshotAnswers(self.db, self.cache))
 
     @answers.setter
     def answers(self, answers: SnapshotAnswers) -> None:
@@ -47,21 +46,23 @@ class AppState:
     def views(self) -> ViewTally:
         """Views not written yet (patchwork.archive.catalog.view_tally), made in the process
         that counts them (a gunicorn worker, after the fork)."""
-        if self._views is None:
-            with self._answers_lock:
-                if self._views is None:
-                    self._views = ViewTally(self.db, self.settings.view_flush_seconds)
-        return self._views
+        return self._made("_views", lambda: ViewTally(self.db, self.settings.view_flush_seconds))
 
     @property
     def storage(self) -> Storage:
-        """The archive's storage, opened on first use (start-up never waits on a bucket)."""
-        if self._storage is None:
-            with self._storage_lock:
-                if self._storage is None:
-                    # Patchwork's layout, or an original bucket served in place.
-                    self._storage = open_archive_storage(self.settings)
-        return self._storage
+        """The archive's storage, opened on first use (start-up never waits on a bucket):
+        Patchwork's layout, or an original bucket served in place."""
+        return self._made("_storage", lambda: open_archive_storage(self.settings))
+
+    def _made(self, name: str, make: Callable[[], T]) -> T:
+        made: T | None = getattr(self, name)
+        if made is None:
+            with self._making:
+                made = getattr(self, name)
+                if made is None:
+                    made = make()
+                    setattr(self, name, made)
+        return made
 
 
 def app_state(app: Flask | None = None) -> AppState:
