@@ -197,7 +197,8 @@ class SnapshotAnswers:
                     self._store(key, snapshot)
                     self._remember(key, snapshot, max_age)
                     flight.value = snapshot.value
-                except Exception as exc:  # raised to the requests waiting, logged if none
+                except Exception as exc:  # raised to the requests still waiting, if any
+                    log.warning("computing the answer %s failed: %s", key, exc)
                     flight.error = exc
                 finally:
                     with self._lock:
